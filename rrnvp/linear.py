@@ -1,0 +1,158 @@
+"""Parallel linear layers with optional k-Lipschitz spectral normalisation.
+
+The scale net ``s`` and the translation net ``t`` of an affine coupling are two separate MLPs of
+identical shape that read the same input. :class:`StackedLinear` holds the weights of ``n_nets``
+such layers in one tensor of shape ``(n_nets, out_features, in_features)`` so that all of them are
+evaluated with one batched matrix product. Mathematically it is exactly ``n_nets`` independent
+``torch.nn.Linear`` layers; spectral normalisation is computed per layer on its full weight matrix.
+
+Spectral normalisation (Miyato et al., 2018) estimates the largest singular value ``sigma`` of each
+weight matrix by power iteration and rescales the weight so that its operator norm is at most ``k``:
+
+* ``"clip"`` (default, the authors' code): ``W / max(sigma / k, 1)``; the weight is only shrunk.
+* ``"divide"`` (the paper's formula): ``W / (sigma / k)``; the norm is always exactly ``k``.
+
+As in :func:`torch.nn.utils.parametrizations.spectral_norm`, ``n_power_iterations`` power
+iterations update the singular-vector estimates ``u`` and ``v`` at every forward pass in training
+mode; in eval mode the stored vectors are reused and ``sigma = u^T W v`` is recomputed from the
+current weight.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+SpectralNormMode = Literal["clip", "divide"]
+SPECTRAL_NORM_MODES: tuple[str, ...] = ("clip", "divide")
+
+
+class StackedLinear(nn.Module):
+    """``n_nets`` independent affine layers evaluated with one batched matmul.
+
+    Parameters
+    ----------
+    n_nets : int
+        Number of independent layers held in the stack.
+    in_features, out_features : int
+        Input and output width of every layer.
+    spectral_norm : bool, default=False
+        Whether each layer's weight is spectrally normalised.
+    lipschitz_k : float, default=1.0
+        Target bound ``k`` on each layer's operator norm (only with ``spectral_norm``).
+    sn_mode : {"clip", "divide"}, default="clip"
+        Form of the normalisation; see the module docstring.
+    n_power_iterations : int, default=1
+        Power iterations per training forward pass.
+    generator : torch.Generator, optional
+        Source of randomness for the initial weights and singular vectors. PyTorch's default
+        ``nn.Linear`` initialisation is reproduced: weights and biases ``U(-1/sqrt(in), 1/sqrt(in))``.
+    dtype : torch.dtype, default=torch.float32
+        Parameter dtype.
+    """
+
+    def __init__(
+        self,
+        n_nets: int,
+        in_features: int,
+        out_features: int,
+        *,
+        spectral_norm: bool = False,
+        lipschitz_k: float = 1.0,
+        sn_mode: SpectralNormMode = "clip",
+        n_power_iterations: int = 1,
+        generator: torch.Generator | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        super().__init__()
+        if sn_mode not in SPECTRAL_NORM_MODES:
+            raise ValueError(f"sn_mode must be one of {SPECTRAL_NORM_MODES}, got {sn_mode!r}")
+        if spectral_norm and not lipschitz_k > 0:
+            raise ValueError(f"lipschitz_k must be > 0, got {lipschitz_k!r}")
+        self.n_nets = n_nets
+        self.in_features = in_features
+        self.out_features = out_features
+        self.spectral_norm = spectral_norm
+        self.lipschitz_k = float(lipschitz_k)
+        self.sn_mode = sn_mode
+        self.n_power_iterations = n_power_iterations
+
+        bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
+        weight = torch.empty(n_nets, out_features, in_features, dtype=dtype)
+        bias = torch.empty(n_nets, out_features, dtype=dtype)
+        weight.uniform_(-bound, bound, generator=generator)
+        bias.uniform_(-bound, bound, generator=generator)
+        self.weight = nn.Parameter(weight)
+        self.bias = nn.Parameter(bias)
+        if spectral_norm:
+            u = torch.randn(n_nets, out_features, dtype=dtype, generator=generator)
+            v = torch.randn(n_nets, in_features, dtype=dtype, generator=generator)
+            self.register_buffer("_u", F.normalize(u, dim=-1))
+            self.register_buffer("_v", F.normalize(v, dim=-1))
+
+    def extra_repr(self) -> str:
+        text = f"n_nets={self.n_nets}, in_features={self.in_features}, "
+        text += f"out_features={self.out_features}"
+        if self.spectral_norm:
+            text += f", spectral_norm={self.sn_mode}, k={self.lipschitz_k}"
+        return text
+
+    @torch.no_grad()
+    def power_iteration(self, n_iterations: int | None = None) -> None:
+        """Refine the singular-vector estimates ``u`` and ``v`` in place.
+
+        Parameters
+        ----------
+        n_iterations : int, optional
+            Number of iterations; defaults to ``n_power_iterations``.
+        """
+        if not self.spectral_norm:
+            return
+        n_iterations = self.n_power_iterations if n_iterations is None else n_iterations
+        u, v, w = self._u, self._v, self.weight
+        for _ in range(n_iterations):
+            v = F.normalize(torch.bmm(u.unsqueeze(1), w).squeeze(1), dim=-1, eps=1e-12)
+            u = F.normalize(torch.bmm(w, v.unsqueeze(2)).squeeze(2), dim=-1, eps=1e-12)
+        self._u.copy_(u)
+        self._v.copy_(v)
+
+    def sigma(self) -> torch.Tensor:
+        """Power-iteration estimate ``u^T W v`` of each layer's largest singular value."""
+        if not self.spectral_norm:
+            raise RuntimeError("sigma() is only defined with spectral_norm=True")
+        return torch.einsum("no,noi,ni->n", self._u, self.weight, self._v)
+
+    def effective_weight(self) -> torch.Tensor:
+        """The weight actually applied: ``W`` itself, or its spectrally normalised form."""
+        if not self.spectral_norm:
+            return self.weight
+        if self.training:
+            self.power_iteration()
+        ratio = self.sigma() / self.lipschitz_k
+        scale = ratio.clamp(min=1.0) if self.sn_mode == "clip" else ratio
+        return self.weight / scale[:, None, None]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply every layer of the stack.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Either ``(batch, in_features)``, the same input for every layer, or
+            ``(n_nets, batch, in_features)``, one input per layer.
+
+        Returns
+        -------
+        torch.Tensor
+            ``(n_nets, batch, out_features)``.
+        """
+        weight = self.effective_weight()
+        if x.dim() == 2:
+            flat = weight.reshape(self.n_nets * self.out_features, self.in_features)
+            out = torch.addmm(self.bias.reshape(-1), x, flat.t())
+            return out.reshape(x.shape[0], self.n_nets, self.out_features).transpose(0, 1)
+        return torch.baddbmm(self.bias.unsqueeze(1), x, weight.transpose(1, 2))
