@@ -16,12 +16,14 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import TransformerTags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from rrnvp.flow import RealNVPFlow
 from rrnvp.linear import SPECTRAL_NORM_MODES
-from rrnvp.trimming import trimmed_mean, trim_ratio_at_epoch
+from rrnvp.training import make_optimizer, train_step
+from rrnvp.trimming import trim_ratio_at_epoch
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,9 @@ def resolve_device(device: str | torch.device) -> torch.device:
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}") from exc
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}"
+        ) from exc
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} was requested but CUDA is not available")
     return resolved
@@ -61,11 +65,12 @@ def _seed_from(random_state: Any) -> int:
             raise ValueError(f"random_state must be non-negative, got {random_state}")
         return int(np.random.SeedSequence(int(random_state)).generate_state(1, np.uint64)[0] >> 1)
     raise ValueError(
-        f"random_state must be None, a non-negative int or a numpy RandomState, got {random_state!r}"
+        "random_state must be None, a non-negative int or a numpy RandomState, "
+        f"got {random_state!r}"
     )
 
 
-class FlowDetector(BaseEstimator):
+class FlowDetector(TransformerMixin, BaseEstimator):
     """Real NVP anomaly detector with optional trimming and spectral normalisation.
 
     Scores are negative log-densities under a Real NVP flow trained on the (contaminated) training
@@ -281,8 +286,8 @@ class FlowDetector(BaseEstimator):
         generator = torch.Generator().manual_seed(_seed_from(self.random_state))
 
         flow = self._build_flow(X.shape[1], generator).to(device)
-        optimizer = torch.optim.Adam(flow.parameters(), lr=float(self.learning_rate))
-        data = torch.as_tensor(X, dtype=torch_dtype, device=device)
+        optimizer = make_optimizer(flow, float(self.learning_rate))
+        data = torch.tensor(X, dtype=torch_dtype, device=device)
         n_samples = data.shape[0]
         batch_size = min(self.batch_size, n_samples)
         n_batches = n_samples // batch_size
@@ -300,17 +305,14 @@ class FlowDetector(BaseEstimator):
                 if self.max_steps is not None and step >= self.max_steps:
                     break
                 index = order[batch * batch_size : (batch + 1) * batch_size]
-                loss = trimmed_mean(-flow.log_prob(data[index]), eps)
+                loss = train_step(flow, optimizer, data[index], eps)
                 if not torch.isfinite(loss):
                     raise TrainingDivergedError(
                         f"training loss became {loss.item()} at epoch {epoch}, step {batch} "
                         f"(global step {step}); lower learning_rate (now {self.learning_rate}) "
                         "or check the input scaling"
                     )
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                epoch_loss += loss.detach()
+                epoch_loss += loss
                 n_taken += 1
                 step += 1
             if n_taken == 0:
@@ -346,7 +348,7 @@ class FlowDetector(BaseEstimator):
 
     # ------------------------------------------------------------------ scoring
     def _to_tensor(self, X: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(X, dtype=_DTYPES[self.dtype], device=self.device_)
+        return torch.tensor(X, dtype=_DTYPES[self.dtype], device=self.device_)
 
     @torch.no_grad()
     def _log_density(self, X: np.ndarray) -> np.ndarray:
@@ -459,10 +461,12 @@ class FlowDetector(BaseEstimator):
         generator = torch.Generator().manual_seed(_seed_from(random_state))
         return self.flow_.sample(int(n_samples), generator).cpu().numpy().astype(np.float64)
 
-    def __sklearn_tags__(self):  # noqa: D105
+    def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = True
         tags.target_tags.required = False
+        # transform / inverse_transform map to and from the latent space (float64 output).
+        tags.transformer_tags = TransformerTags(preserves_dtype=["float64"])
         return tags
 
 
@@ -492,9 +496,13 @@ def _preset(name: str, summary: str, **defaults: Any) -> type[FlowDetector]:
     __init__.__signature__ = signature  # type: ignore[attr-defined]
     __init__.__qualname__ = f"{name}.__init__"
     changed = ", ".join(f"``{k}={v!r}``" for k, v in defaults.items())
-    doc = f"{summary}\n\n    A preset of :class:`FlowDetector` with {changed}; all other parameters and\n"
-    doc += "    attributes are those of :class:`FlowDetector`.\n"
-    return type(name, (FlowDetector,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+    doc = (
+        f"{summary}\n\n    A preset of :class:`FlowDetector` with {changed}; all other "
+        "parameters and\n    attributes are those of :class:`FlowDetector`.\n"
+    )
+    return type(
+        name, (FlowDetector,), {"__init__": __init__, "__doc__": doc, "__module__": __name__}
+    )
 
 
 RealNVP = _preset(

@@ -50,7 +50,8 @@ class StackedLinear(nn.Module):
         Power iterations per training forward pass.
     generator : torch.Generator, optional
         Source of randomness for the initial weights and singular vectors. PyTorch's default
-        ``nn.Linear`` initialisation is reproduced: weights and biases ``U(-1/sqrt(in), 1/sqrt(in))``.
+        ``nn.Linear`` initialisation is reproduced: weights and biases
+        ``U(-1/sqrt(in), 1/sqrt(in))``.
     dtype : torch.dtype, default=torch.float32
         Parameter dtype.
     """

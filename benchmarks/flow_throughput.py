@@ -1,0 +1,114 @@
+"""Training throughput of one flow fit against the machine's float32 GEMM peak.
+
+Run as ``python -m benchmarks.flow_throughput [--quick] [--dims 9 36 166] [--threads 1]``.
+Configuration: the paper's (6 couplings, s and t nets d -> 256 -> 256 -> d, batch 128, Adam) with
+k-Lipschitz spectral normalisation and trimming (eps = 0.1) on, i.e. RobustRealNVP's training step.
+
+Prints one JSON object per line: ``{"d", "ms_per_step", "samples_per_s", "gflops",
+"peak_gflops", "fraction_of_peak", ...}``. ``gflops`` counts model FLOPs only: the dense matmuls of
+the s and t nets, forward (``2 * B * (d*h + h*h + h*d)`` per net) plus backward (twice the forward),
+so 3x the forward count; the spectral-norm power iteration, activations, prior and optimiser are
+overhead, not useful work. ``peak_gflops`` is the best of several large square float32 GEMMs timed
+in the same run with the same thread count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+
+import torch
+
+from rrnvp.flow import RealNVPFlow
+from rrnvp.training import make_optimizer, train_step
+
+HIDDEN = 256
+N_COUPLINGS = 6
+BATCH = 128
+TRIM_RATIO = 0.1
+LIPSCHITZ_K = 1.5
+
+
+def model_flops_per_step(d: int, batch: int = BATCH, hidden: int = HIDDEN) -> float:
+    """Dense matmul FLOPs of one training step (forward + backward) of the paper's flow."""
+    forward_per_net = 2 * batch * (d * hidden + hidden * hidden + hidden * d)
+    return 3.0 * forward_per_net * 2 * N_COUPLINGS
+
+
+def gemm_peak_gflops(size: int, repeats: int) -> float:
+    """Best float32 GEMM rate (GFLOP/s) over ``repeats`` products of ``size x size`` matrices."""
+    generator = torch.Generator().manual_seed(0)
+    a = torch.randn(size, size, generator=generator)
+    b = torch.randn(size, size, generator=generator)
+    out = torch.empty(size, size)
+    torch.mm(a, b, out=out)  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        torch.mm(a, b, out=out)
+        best = min(best, time.perf_counter() - started)
+    return 2.0 * size**3 / best / 1e9
+
+
+def time_training_steps(d: int, n_steps: int, n_warmup: int, seed: int = 0) -> float:
+    """Mean wall time per step (seconds) over ``n_steps`` RobustRealNVP training steps."""
+    generator = torch.Generator().manual_seed(seed)
+    flow = RealNVPFlow(
+        d,
+        n_couplings=N_COUPLINGS,
+        hidden_features=HIDDEN,
+        spectral_norm=True,
+        lipschitz_k=LIPSCHITZ_K,
+        generator=generator,
+    ).train()
+    optimizer = make_optimizer(flow, 3e-4)
+    data = torch.rand(BATCH * 16, d, generator=generator)
+    batches = [data[i * BATCH : (i + 1) * BATCH] for i in range(16)]
+    for i in range(n_warmup):
+        train_step(flow, optimizer, batches[i % 16], TRIM_RATIO)
+    started = time.perf_counter()
+    for i in range(n_steps):
+        train_step(flow, optimizer, batches[i % 16], TRIM_RATIO)
+    return (time.perf_counter() - started) / n_steps
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description="Flow training throughput vs float32 GEMM peak")
+    parser.add_argument("--dims", type=int, nargs="+", default=[9, 36, 166], help="data dims")
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1)")
+    parser.add_argument("--steps", type=int, default=None, help="timed steps per dim")
+    parser.add_argument("--quick", action="store_true", help="few steps: a smoke run")
+    args = parser.parse_args(argv)
+    if args.threads < 1:
+        parser.error("--threads must be >= 1")
+    torch.set_num_threads(args.threads)
+    n_steps = args.steps or (20 if args.quick else 300)
+    n_warmup = 5 if args.quick else 30
+    peak = gemm_peak_gflops(1024 if args.quick else 2048, 3 if args.quick else 8)
+    for d in args.dims:
+        seconds = time_training_steps(d, n_steps, n_warmup)
+        achieved = model_flops_per_step(d) / seconds / 1e9
+        print(
+            json.dumps(
+                {
+                    "d": d,
+                    "ms_per_step": round(seconds * 1e3, 3),
+                    "samples_per_s": round(BATCH / seconds, 1),
+                    "gflops": round(achieved, 2),
+                    "peak_gflops": round(peak, 2),
+                    "fraction_of_peak": round(achieved / peak, 4),
+                    "threads": args.threads,
+                    "steps": n_steps,
+                    "torch": torch.__version__,
+                    "machine": platform.processor() or platform.machine(),
+                }
+            ),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""The k-Lipschitz spectral normalisation bound, both forms."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rrnvp.flow import RealNVPFlow
+from rrnvp.linear import StackedLinear
+
+
+def effective_operator_norms(layer: StackedLinear) -> torch.Tensor:
+    layer.eval()
+    with torch.no_grad():
+        weight = layer.effective_weight()
+    return torch.linalg.matrix_norm(weight, ord=2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n_in=st.integers(1, 40),
+    n_out=st.integers(1, 40),
+    k=st.floats(0.1, 5.0),
+    scale=st.floats(0.01, 50.0),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_clip_form_bounds_operator_norm_by_k(n_in, n_out, k, scale, seed):
+    layer = StackedLinear(
+        2,
+        n_in,
+        n_out,
+        spectral_norm=True,
+        lipschitz_k=k,
+        sn_mode="clip",
+        generator=torch.Generator().manual_seed(seed),
+        dtype=torch.float64,
+    )
+    with torch.no_grad():
+        layer.weight.mul_(scale)
+    layer.power_iteration(500)  # converge the estimate
+    true_norms = torch.linalg.matrix_norm(layer.weight.detach(), ord=2)
+    norms = effective_operator_norms(layer)
+    assert torch.all(norms <= k * (1 + 1e-4)), (norms, k)
+    # Clip form only shrinks: a layer already within the bound is left unchanged.
+    expected = torch.minimum(true_norms, torch.full_like(true_norms, k))
+    torch.testing.assert_close(norms, expected, rtol=1e-4, atol=1e-8)
+
+
+@settings(max_examples=25, deadline=None)
+@given(k=st.floats(0.1, 5.0), scale=st.floats(0.01, 50.0), seed=st.integers(0, 2**31 - 1))
+def test_divide_form_sets_operator_norm_to_k(k, scale, seed):
+    layer = StackedLinear(
+        2,
+        12,
+        9,
+        spectral_norm=True,
+        lipschitz_k=k,
+        sn_mode="divide",
+        generator=torch.Generator().manual_seed(seed),
+        dtype=torch.float64,
+    )
+    with torch.no_grad():
+        layer.weight.mul_(scale)
+    layer.power_iteration(500)
+    torch.testing.assert_close(
+        effective_operator_norms(layer), torch.full((2,), k, dtype=torch.float64), rtol=1e-4, atol=0
+    )
+
+
+def test_every_linear_layer_of_a_trained_flow_respects_the_bound():
+    k = 1.5
+    flow = RealNVPFlow(
+        5,
+        n_couplings=4,
+        hidden_features=32,
+        spectral_norm=True,
+        lipschitz_k=k,
+        generator=torch.Generator().manual_seed(0),
+    )
+    optimizer = torch.optim.Adam(flow.parameters(), lr=5e-2)  # large steps push sigma above k
+    data = 4 * torch.randn(256, 5, generator=torch.Generator().manual_seed(1))
+    flow.train()
+    for _ in range(30):
+        loss = -flow.log_prob(data).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    layers = [m for m in flow.modules() if isinstance(m, StackedLinear)]
+    assert len(layers) == 4 * 3
+    raw = torch.stack([torch.linalg.matrix_norm(m.weight.detach(), ord=2) for m in layers])
+    assert raw.max() > k, "training should have pushed some raw weight norm above k"
+    flow.power_iteration(300)
+    for layer in layers:
+        assert torch.all(effective_operator_norms(layer) <= k * (1 + 1e-3))
+
+
+def test_power_iteration_runs_only_in_training_mode():
+    layer = StackedLinear(2, 6, 4, spectral_norm=True, generator=torch.Generator().manual_seed(0))
+    u_before = layer._u.clone()
+    layer.eval()
+    layer(torch.randn(3, 6))
+    assert torch.equal(layer._u, u_before)
+    layer.train()
+    layer(torch.randn(3, 6))
+    assert not torch.equal(layer._u, u_before)
+
+
+def test_gradient_flows_through_sigma():
+    """sigma = u^T W v is part of the graph (as in Miyato et al.), u and v are not."""
+    layer = StackedLinear(
+        1, 3, 3, spectral_norm=True, lipschitz_k=0.1, generator=torch.Generator().manual_seed(0)
+    )
+    layer.train()
+    out = layer(torch.eye(3)).sum()
+    out.backward()
+    weight = layer.weight.detach()[0]
+    u, v = layer._u[0], layer._v[0]
+    sigma = u @ weight @ v
+    # Analytic gradient of sum((W / (sigma / k)) x + b) over x = I, i.e. of sum(W) * k / sigma.
+    k = 0.1
+    expected = k / sigma * torch.ones(3, 3) - (k * weight.sum() / sigma**2) * torch.outer(u, v)
+    torch.testing.assert_close(layer.weight.grad[0], expected, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("bad_k", [0.0, -1.0])
+def test_nonpositive_k_is_rejected(bad_k):
+    with pytest.raises(ValueError, match="lipschitz_k"):
+        StackedLinear(1, 2, 2, spectral_norm=True, lipschitz_k=bad_k)
