@@ -1,0 +1,222 @@
+"""Train/test splits and the preprocessing protocol applied to them.
+
+:func:`make_split` draws one (stratified) random split per seed, the same for every method.
+:func:`split_and_preprocess` adds the preprocessing: fitted on the training part only
+(``protocol="inductive"``, the project's choice) or, to measure the difference, on all rows
+before splitting (``protocol="transductive"``, the authors' code; with min-max scaling their
+z-score-then-min-max is the same map, so only min-max is applied).
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from datasets.preprocessing import FittedPreprocessing, check_scaler, fit_preprocessing
+from datasets.registry import Dataset, check_seed
+
+PROTOCOLS = ("inductive", "transductive")
+"""``inductive``: preprocessing fitted on the training part; ``transductive``: on all rows."""
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """A train/test split, ready for a detector.
+
+    Attributes
+    ----------
+    name : str
+        Canonical dataset name.
+    seed : int
+        The seed that drew the split (or generated the data).
+    X_train, X_test : ndarray of float64, shape (n, d)
+    y_train, y_test : ndarray of int64 in {0, 1}, shape (n,)
+    train_index, test_index : ndarray of int or None
+        Row indices into the loaded dataset (increasing); None for generated data.
+    preprocessing : dict
+        JSON-able description of the protocol and the fitted transform, e.g.
+        ``{"protocol": "inductive", "fit_on": "train", "scaler": "minmax",
+        "dropped_features": [...], ...}``.
+    transform : FittedPreprocessing or None
+        The fitted transform itself (maps raw rows of the dataset to this split's features).
+    """
+
+    name: str
+    seed: int
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    train_index: np.ndarray | None = None
+    test_index: np.ndarray | None = None
+    preprocessing: dict[str, Any] = field(default_factory=dict)
+    transform: FittedPreprocessing | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        for part in ("train", "test"):
+            X, y = getattr(self, f"X_{part}"), getattr(self, f"y_{part}")
+            if X.ndim != 2 or X.dtype != np.float64:
+                raise ValueError(f"X_{part} must be a 2-D float64 array, got {X.shape} {X.dtype}")
+            if y.shape != (X.shape[0],) or y.dtype.kind not in "iu":
+                raise ValueError(f"y_{part} must be 1-D integer of length {X.shape[0]}")
+        if self.X_train.shape[1] != self.X_test.shape[1]:
+            raise ValueError("X_train and X_test have different numbers of columns")
+
+    @property
+    def contamination(self) -> float:
+        """Anomaly fraction of ``y_train`` (what the runner sets the flow's trim_ratio to)."""
+        return float(self.y_train.mean())
+
+    @property
+    def test_contamination(self) -> float:
+        """Anomaly fraction of ``y_test``."""
+        return float(self.y_test.mean())
+
+    @property
+    def n_features(self) -> int:
+        """Number of feature columns after preprocessing."""
+        return int(self.X_train.shape[1])
+
+    def __repr__(self) -> str:
+        return (
+            f"Split(name={self.name!r}, seed={self.seed}, train={self.X_train.shape}, "
+            f"test={self.X_test.shape}, contamination={self.contamination:.4f}, "
+            f"preprocessing={self.preprocessing!r})"
+        )
+
+
+def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D, got shape {X.shape}")
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise ValueError(f"y must be 1-D with {X.shape[0]} entries, got shape {y.shape}")
+    values = np.unique(y)
+    if not np.isin(values, (0, 1)).all():
+        raise ValueError(f"y must hold only 0 (normal) and 1 (anomaly), found {values.tolist()}")
+    return X, y.astype(np.int64)
+
+
+def make_split(
+    X: Any,
+    y: Any,
+    seed: int,
+    train_fraction: float = 0.6,
+    stratify: bool = True,
+    *,
+    name: str = "unnamed",
+) -> Split:
+    """Draw the random train/test split for ``seed`` (no preprocessing).
+
+    The training part keeps its anomalies (unsupervised setting). With ``stratify=True`` the
+    anomaly count of each part is within one sample of its share of the total.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,), values in {0, 1}
+    seed : int
+        Non-negative; the same seed gives the same split.
+    train_fraction : float, default=0.6
+        Share of rows in the training part, in (0, 1).
+    stratify : bool, default=True
+        Keep the anomaly ratio equal (to one sample) in both parts.
+    name : str, default="unnamed"
+        Recorded in the returned split.
+
+    Returns
+    -------
+    Split
+        Raw (unscaled) float64 copies of the rows; ``train_index`` / ``test_index`` increasing.
+    """
+    X, y = _check_xy(X, y)
+    seed = check_seed(seed)
+    if not isinstance(train_fraction, numbers.Real) or not 0 < train_fraction < 1:
+        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
+    train_index, test_index = train_test_split(
+        np.arange(X.shape[0]),
+        train_size=float(train_fraction),
+        random_state=seed,
+        shuffle=True,
+        stratify=y if stratify else None,
+    )
+    train_index, test_index = np.sort(train_index), np.sort(test_index)
+    return Split(
+        name=name,
+        seed=seed,
+        X_train=X[train_index],
+        y_train=y[train_index],
+        X_test=X[test_index],
+        y_test=y[test_index],
+        train_index=train_index,
+        test_index=test_index,
+        preprocessing={
+            "protocol": None,
+            "scaler": None,
+            "train_fraction": float(train_fraction),
+            "stratify": bool(stratify),
+        },
+    )
+
+
+def check_protocol(protocol: str) -> str:
+    """Validate a ``protocol`` value; raises ValueError naming the valid ones."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; valid protocols: {', '.join(PROTOCOLS)}")
+    return protocol
+
+
+def split_and_preprocess(
+    dataset: Dataset,
+    seed: int,
+    *,
+    train_fraction: float = 0.6,
+    stratify: bool = True,
+    scaler: str | None = "minmax",
+    protocol: str = "inductive",
+    drop_constant: bool = True,
+) -> Split:
+    """Split ``dataset`` with :func:`make_split` and apply the preprocessing protocol.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    seed : int
+    train_fraction, stratify
+        As in :func:`make_split`.
+    scaler : {"minmax", "zscore"} or None, default="minmax"
+    protocol : {"inductive", "transductive"}, default="inductive"
+        ``inductive`` fits the column filter and scaler on the training part only;
+        ``transductive`` fits them on all rows before splitting (the authors' protocol). The
+        split itself is the same for both.
+    drop_constant : bool, default=True
+        Drop columns constant on the rows the preprocessing is fitted on.
+
+    Returns
+    -------
+    Split
+    """
+    check_scaler(scaler)
+    check_protocol(protocol)
+    raw = make_split(dataset.X, dataset.y, seed, train_fraction, stratify, name=dataset.name)
+    fit_rows = raw.X_train if protocol == "inductive" else dataset.X
+    fitted = fit_preprocessing(fit_rows, scaler=scaler, drop_constant=drop_constant)
+    return replace(
+        raw,
+        X_train=fitted.transform(raw.X_train),
+        X_test=fitted.transform(raw.X_test),
+        transform=fitted,
+        preprocessing={
+            "protocol": protocol,
+            "fit_on": "train" if protocol == "inductive" else "all",
+            "drop_constant": bool(drop_constant),
+            **fitted.describe(),
+            "train_fraction": float(train_fraction),
+            "stratify": bool(stratify),
+        },
+    )
