@@ -14,7 +14,7 @@ from rrnvp.detector import (
     TrainingDivergedError,
     TrimRealNVP,
 )
-from rrnvp.flow import AffineCoupling, RealNVPFlow, partition_masks
+from rrnvp.flow import RealNVPFlow, partition_masks
 from rrnvp.trimming import trimmed_mean
 
 try:
@@ -23,7 +23,6 @@ except PackageNotFoundError:  # running from a checkout without installation
     __version__ = "0.1.0"
 
 __all__ = [
-    "AffineCoupling",
     "FlowDetector",
     "RealNVP",
     "RealNVPFlow",

@@ -11,9 +11,14 @@ full ``d``-dimensional masked input and their outputs are multiplied by ``1 - m`
 
 Masks partition the dimensions: the first ``ceil(d / 2)`` dimensions versus the rest, so every
 dimension is transformed (the authors' code let the two masks overlap for odd ``d``, leaving one
-dimension untransformed). For ``d = 1`` the second part is empty: the couplings that transform the
-single dimension see an all-zero input, so each is a learned input-independent affine map and the
-whole flow is a Gaussian density (fitted robustly when trimming is on).
+dimension untransformed). Even couplings keep the first part, odd couplings the second. For
+``d = 1`` the second part is empty: the couplings that transform the single dimension see an
+all-zero input, so each is a learned input-independent affine map and the whole flow is a Gaussian
+density (fitted robustly when trimming is on).
+
+Storage: layer ``l`` of all ``2 * n_couplings`` nets is one :class:`~rrnvp.linear.StackedLinear`
+(net ``2c`` is coupling ``c``'s ``s``, net ``2c + 1`` its ``t``); see :mod:`rrnvp.coupling_ops` for
+how the stack is evaluated.
 """
 
 from __future__ import annotations
@@ -21,12 +26,17 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from rrnvp.coupling_ops import (
+    FlowFunction,
+    FlowSpec,
+    flow_forward,
+    flow_inverse,
+    spectral_divisors,
+)
 from rrnvp.linear import SpectralNormMode, StackedLinear
 
-LEAKY_RELU_SLOPE = 0.01
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
@@ -48,79 +58,6 @@ def partition_masks(n_features: int) -> tuple[torch.Tensor, torch.Tensor]:
     first = torch.zeros(n_features)
     first[: math.ceil(n_features / 2)] = 1.0
     return first, 1.0 - first
-
-
-class AffineCoupling(nn.Module):
-    """One affine coupling layer with separate scale (``s``) and translation (``t``) nets.
-
-    Parameters
-    ----------
-    mask : torch.Tensor
-        Float tensor of shape ``(d,)``, 1 for kept (conditioning) dimensions.
-    hidden_features : int
-        Width of the hidden layers of ``s`` and ``t``.
-    n_hidden_layers : int
-        Number of hidden layers (the authors use 2: three Linear layers per net).
-    spectral_norm, lipschitz_k, sn_mode, n_power_iterations
-        Spectral normalisation of every Linear layer of ``s`` and ``t``; see
-        :class:`rrnvp.linear.StackedLinear`.
-    generator : torch.Generator, optional
-        Source of randomness for the initialisation.
-    dtype : torch.dtype
-        Parameter dtype.
-    """
-
-    def __init__(
-        self,
-        mask: torch.Tensor,
-        hidden_features: int,
-        n_hidden_layers: int,
-        *,
-        spectral_norm: bool = False,
-        lipschitz_k: float = 1.0,
-        sn_mode: SpectralNormMode = "clip",
-        n_power_iterations: int = 1,
-        generator: torch.Generator | None = None,
-        dtype: torch.dtype = torch.float32,
-    ) -> None:
-        super().__init__()
-        d = mask.numel()
-        self.register_buffer("mask", mask.to(dtype))
-        widths = [d] + [hidden_features] * n_hidden_layers + [d]
-        self.layers = nn.ModuleList(
-            StackedLinear(
-                2,  # net 0 is s, net 1 is t
-                n_in,
-                n_out,
-                spectral_norm=spectral_norm,
-                lipschitz_k=lipschitz_k,
-                sn_mode=sn_mode,
-                n_power_iterations=n_power_iterations,
-                generator=generator,
-                dtype=dtype,
-            )
-            for n_in, n_out in zip(widths[:-1], widths[1:])
-        )
-
-    def scale_and_shift(self, x_kept: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``s`` and ``t`` of the masked input, already multiplied by ``1 - m``."""
-        h = x_kept
-        for i, layer in enumerate(self.layers):
-            h = layer(h)
-            if i < len(self.layers) - 1:
-                h = F.leaky_relu(h, LEAKY_RELU_SLOPE)
-        free = 1.0 - self.mask
-        return torch.tanh(h[0]) * free, h[1] * free
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Data direction: ``x -> y`` and ``log|det dy/dx|`` per sample."""
-        s, t = self.scale_and_shift(x * self.mask)
-        return x * torch.exp(s) + t, s.sum(dim=-1)
-
-    def inverse(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Latent direction: ``y -> x`` and ``log|det dx/dy|`` per sample."""
-        s, t = self.scale_and_shift(y * self.mask)
-        return (y - t) * torch.exp(-s), -s.sum(dim=-1)
 
 
 class RealNVPFlow(nn.Module):
@@ -165,13 +102,18 @@ class RealNVPFlow(nn.Module):
         dtype: torch.dtype = torch.float32,
     ) -> None:
         super().__init__()
+        if n_features < 1:
+            raise ValueError(f"n_features must be >= 1, got {n_features}")
         self.n_features = n_features
-        masks = partition_masks(n_features)
-        self.couplings = nn.ModuleList(
-            AffineCoupling(
-                masks[i % 2],
-                hidden_features,
-                n_hidden_layers,
+        self.n_couplings = n_couplings
+        self.spectral_norm = spectral_norm
+        self.spec = FlowSpec(n_features, n_couplings, float(lipschitz_k), sn_mode == "clip")
+        widths = [n_features] + [hidden_features] * n_hidden_layers + [n_features]
+        self.layers = nn.ModuleList(
+            StackedLinear(
+                2 * n_couplings,
+                n_in,
+                n_out,
                 spectral_norm=spectral_norm,
                 lipschitz_k=lipschitz_k,
                 sn_mode=sn_mode,
@@ -179,24 +121,47 @@ class RealNVPFlow(nn.Module):
                 generator=generator,
                 dtype=dtype,
             )
-            for i in range(n_couplings)
+            for n_in, n_out in zip(widths[:-1], widths[1:])
         )
 
+    def mask(self, coupling: int) -> torch.Tensor:
+        """Float mask of ``coupling`` (1 = kept, 0 = transformed)."""
+        ref = self.layers[0].weight
+        mask = torch.zeros(self.n_features, dtype=ref.dtype, device=ref.device)
+        mask[self.spec.kept(coupling)] = 1.0
+        return mask
+
+    def _tensors(self) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        return [m.weight for m in self.layers], [m.bias for m in self.layers]
+
+    def _vectors(self) -> tuple[list[torch.Tensor] | None, list[torch.Tensor] | None]:
+        if not self.spectral_norm:
+            return None, None
+        return [m._u for m in self.layers], [m._v for m in self.layers]
+
+    def _divisors(self) -> list[torch.Tensor | None]:
+        weights, _ = self._tensors()
+        us, vs = self._vectors()
+        return spectral_divisors(weights, us, vs, self.spec)[0]
+
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Map data to latent space: ``z = f(x)`` and ``log|det df/dx|`` per sample."""
-        log_det = x.new_zeros(x.shape[0])
-        for coupling in self.couplings:
-            x, ld = coupling(x)
-            log_det = log_det + ld
-        return x, log_det
+        """Map data to latent space: ``z = f(x)`` and ``log|det df/dx|`` per sample.
+
+        In training mode every spectrally normalised layer first takes its power iteration(s).
+        """
+        if self.training:
+            self.power_iteration()
+        weights, biases = self._tensors()
+        if torch.is_grad_enabled():
+            us, vs = self._vectors()
+            extra = [*us, *vs] if us is not None else []
+            return FlowFunction.apply(x, self.spec, len(weights), *weights, *biases, *extra)
+        return flow_forward(x, weights, biases, self._divisors(), self.spec)
 
     def inverse(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Map latent to data space: ``x = f^{-1}(z)`` and ``log|det df^{-1}/dz|`` per sample."""
-        log_det = z.new_zeros(z.shape[0])
-        for coupling in reversed(self.couplings):
-            z, ld = coupling.inverse(z)
-            log_det = log_det + ld
-        return z, log_det
+        weights, biases = self._tensors()
+        return flow_inverse(z, weights, biases, self._divisors(), self.spec)
 
     @staticmethod
     def prior_log_prob(z: torch.Tensor) -> torch.Tensor:
@@ -210,12 +175,11 @@ class RealNVPFlow(nn.Module):
 
     def sample(self, n_samples: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw ``n_samples`` points from the model density."""
-        ref = self.couplings[0].mask if len(self.couplings) else torch.empty(0)
+        ref = self.layers[0].weight
         z = torch.randn(n_samples, self.n_features, generator=generator, dtype=ref.dtype)
         return self.inverse(z.to(ref.device))[0]
 
-    def power_iteration(self, n_iterations: int) -> None:
-        """Run ``n_iterations`` power iterations on every spectrally normalised layer."""
-        for module in self.modules():
-            if isinstance(module, StackedLinear):
-                module.power_iteration(n_iterations)
+    def power_iteration(self, n_iterations: int | None = None) -> None:
+        """Power-iterate every spectrally normalised layer (default: ``n_power_iterations``)."""
+        for layer in self.layers:
+            layer.power_iteration(n_iterations)

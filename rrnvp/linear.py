@@ -115,9 +115,13 @@ class StackedLinear(nn.Module):
             return
         n_iterations = self.n_power_iterations if n_iterations is None else n_iterations
         u, v, w = self._u, self._v, self.weight
+        # Both products are written as row-vector times matrix: bmm with a single output column
+        # (W @ v) takes a much slower kernel on CPU than its transposed form (v^T @ W^T).
         for _ in range(n_iterations):
             v = F.normalize(torch.bmm(u.unsqueeze(1), w).squeeze(1), dim=-1, eps=1e-12)
-            u = F.normalize(torch.bmm(w, v.unsqueeze(2)).squeeze(2), dim=-1, eps=1e-12)
+            u = F.normalize(
+                torch.bmm(v.unsqueeze(1), w.transpose(1, 2)).squeeze(1), dim=-1, eps=1e-12
+            )
         self._u.copy_(u)
         self._v.copy_(v)
 

@@ -9,8 +9,8 @@ from rrnvp.trimming import trimmed_mean
 
 
 def make_optimizer(flow: RealNVPFlow, learning_rate: float) -> torch.optim.Optimizer:
-    """Adam without weight decay, as in the authors' code."""
-    return torch.optim.Adam(flow.parameters(), lr=learning_rate)
+    """Adam without weight decay, as in the authors' code (fused kernel: one pass per step)."""
+    return torch.optim.Adam(flow.parameters(), lr=learning_rate, fused=True)
 
 
 def train_step(
