@@ -103,7 +103,7 @@ def conditioner(
     """``s`` (after tanh) and ``t`` of ``coupling`` for its transformed columns.
 
     When ``saved`` is a list, what the backward pass needs is appended to it: for every layer its
-    input and its product ``a = h W^T`` before scaling, and for hidden layers the pre-activation.
+    input and its product ``a = h W^T`` before scaling, and for hidden layers the activation.
     """
     n_layers = len(weights)
     nets = _nets(coupling)
@@ -119,9 +119,10 @@ def conditioner(
         else:
             z = torch.addcdiv(b.unsqueeze(1), a, divisor[nets].view(2, 1, 1))
         if index < n_layers - 1:
-            h = torch.nn.functional.leaky_relu(z, LEAKY_RELU_SLOPE)
+            # In place: z is not needed again (the backward uses the output, whose sign is z's).
+            h = torch.nn.functional.leaky_relu(z, LEAKY_RELU_SLOPE, inplace=True)
             if saved is not None:
-                saved.append(z)
+                saved.append(h)
         else:
             h = z
     return torch.tanh(h[0]), h[1]
@@ -239,9 +240,9 @@ class FlowFunction(torch.autograd.Function):
                     grad_h = torch.bmm(grad_a, w)
                 _layer_view(grad_weights[index], index, n_layers, c, spec).add_(grad_w)
                 if index > 0:
-                    z_prev = saved[3 * (index - 1) + 2]
+                    activation = saved[3 * (index - 1) + 2]
                     grad_net = torch.ops.aten.leaky_relu_backward(
-                        grad_h, z_prev, LEAKY_RELU_SLOPE, False
+                        grad_h, activation, LEAKY_RELU_SLOPE, True
                     )
                 else:  # s and t read the same input: their input gradients add up
                     grad_x_kept = grad_x_kept + grad_h.sum(dim=0)
