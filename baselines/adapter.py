@@ -1,0 +1,380 @@
+"""One adapter that gives any PyOD / scikit-learn / in-house model the ``rrnvp.FlowDetector`` API.
+
+A :class:`BaselineSpec` says how to build the wrapped model from the detector's parameters and how
+to read anomaly scores from it; :func:`detector_class` turns a spec into a scikit-learn estimator
+class whose ``__init__`` carries the spec's parameters (with the authors' defaults) plus the
+common ones (``contamination``, ``n_threads``, ``random_state``, ``verbose`` and, for torch
+models, ``device``). Every call into the wrapped model runs under a thread budget, with the global
+RNGs seeded from the detector's own seed and restored afterwards (:mod:`baselines.runtime`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import numbers
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from baselines.runtime import derive_seed, isolated_global_rngs, stdout_to_log, thread_budget
+from rrnvp.detector import TrainingDivergedError, resolve_device
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What the adapter resolved for one fit, handed to a spec's ``build``."""
+
+    seed: int
+    device: torch.device | None
+    n_threads: int | None
+    n_samples: int
+    contamination: float
+    verbose: int
+
+
+@dataclass(frozen=True)
+class ParamCheck:
+    """A constraint on one parameter: ``accepts(value)`` is true, else ``description`` says why."""
+
+    accepts: Callable[[Any], bool]
+    description: str
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+
+
+POSITIVE_INT = ParamCheck(lambda v: _is_int(v) and v >= 1, "an integer >= 1")
+NON_NEGATIVE_INT = ParamCheck(lambda v: _is_int(v) and v >= 0, "an integer >= 0")
+POSITIVE_REAL = ParamCheck(lambda v: _is_real(v) and v > 0, "a finite real number > 0")
+NON_NEGATIVE_REAL = ParamCheck(lambda v: _is_real(v) and v >= 0, "a finite real number >= 0")
+UNIT_INTERVAL_OPEN_RIGHT = ParamCheck(lambda v: _is_real(v) and 0 <= v < 1, "a number in [0, 1)")
+BOOL = ParamCheck(lambda v: isinstance(v, bool | np.bool_), "a bool")
+
+
+@dataclass(frozen=True)
+class BaselineSpec:
+    """How one baseline is built, run and scored.
+
+    Attributes
+    ----------
+    name : str
+        Registry key (``"ae"``, ``"lof"``, ...).
+    summary : str
+        One-line description for the generated class docstring.
+    model_class : type
+        The wrapped implementation (PyOD, scikit-learn or :mod:`baselines`' own).
+    defaults : Mapping[str, Any]
+        The baseline's own parameters with the authors' values (unstated ones: the library's).
+    param_docs : Mapping[str, str]
+        One line per parameter in ``defaults``, including where its default comes from.
+    build_kwargs : callable
+        ``(params, context) -> kwargs`` of ``model_class``; ``params`` holds ``defaults``' keys.
+    anomaly_scores : callable
+        ``(fitted model, X) -> scores``, higher = more anomalous.
+    training_scores : callable or None
+        ``(fitted model, X_train) -> scores`` when the training points need a different reading
+        (LOF: leave-self-out scores); None reuses ``anomaly_scores``.
+    uses_torch : bool
+        The model runs torch code: fork and seed torch's RNGs around it.
+    has_device : bool
+        The detector takes a ``device`` parameter.
+    checks : Mapping[str, ParamCheck]
+        Constraints checked in ``fit`` before the model is built.
+    """
+
+    name: str
+    summary: str
+    model_class: type
+    defaults: Mapping[str, Any]
+    param_docs: Mapping[str, str]
+    build_kwargs: Callable[[Mapping[str, Any], RunContext], dict[str, Any]]
+    anomaly_scores: Callable[[Any, np.ndarray], np.ndarray]
+    training_scores: Callable[[Any, np.ndarray], np.ndarray] | None = None
+    uses_torch: bool = False
+    has_device: bool = False
+    checks: Mapping[str, ParamCheck] = field(default_factory=dict)
+
+    def build(self, params: Mapping[str, Any], context: RunContext) -> Any:
+        """An unfitted instance of ``model_class`` for these parameters."""
+        return self.model_class(**self.build_kwargs(params, context))
+
+
+class BaselineDetector(BaseEstimator):
+    """Base of the generated baseline detectors (see :func:`detector_class`); not used directly.
+
+    Parameters
+    ----------
+    (common to every baseline; each generated class adds its own, see :mod:`baselines.registry`)
+
+    contamination : float, default=0.1
+        Expected anomaly fraction in ``(0, 0.5]``; sets ``threshold_`` for :meth:`predict` only.
+    n_threads : int or None, default=1
+        Thread budget of ``fit`` and scoring: torch intra-op threads and every BLAS/OpenMP pool
+        (threadpoolctl), plus ``n_jobs`` of scikit-learn models. 1 suits the runner's one worker
+        per core; None leaves the process' settings alone.
+    random_state : int, RandomState instance or None, default=None
+        Seed of everything random in the model (weights, mini-batches, generated samples, trees,
+        the VAE's scoring draws). The caller's global RNG states are restored after every call.
+    verbose : int, default=0
+        0: silent; >= 1: the wrapped model's progress bar and printed lines (logged at INFO).
+    device : str, default="auto" (torch baselines ``ae``, ``vae``, ``deep_svdd`` only)
+        ``"auto"`` (CUDA when available, resolved in :meth:`fit`), ``"cpu"``, ``"cuda[:N]"``.
+
+    Attributes
+    ----------
+    model_ : object
+        The fitted wrapped model.
+    seed_ : int
+        The 32-bit seed drawn from ``random_state`` for this fit (also seeds scoring).
+    device_ : torch.device or None
+        The device of a torch model (None otherwise).
+    n_features_in_ : int
+        Number of features seen in :meth:`fit`.
+    decision_scores_ : ndarray of shape (n_samples,)
+        Anomaly scores of the training data.
+    threshold_ : float
+        The ``1 - contamination`` quantile of ``decision_scores_``.
+    labels_ : ndarray of shape (n_samples,)
+        :meth:`predict` labels of the training data (1 = anomaly).
+    """
+
+    spec: ClassVar[BaselineSpec]
+    _COMMON_DEFAULTS: ClassVar[dict[str, Any]] = {
+        "contamination": 0.1,
+        "n_threads": 1,
+        "random_state": None,
+        "verbose": 0,
+    }
+
+    # ------------------------------------------------------------------ validation
+    def _model_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.spec.defaults}
+
+    def _validate_params(self) -> None:
+        contamination = self.contamination
+        if not _is_real(contamination) or not 0.0 < contamination <= 0.5:
+            raise ValueError(f"contamination must be in (0, 0.5], got {contamination!r}")
+        if self.n_threads is not None and not POSITIVE_INT.accepts(self.n_threads):
+            raise ValueError(f"n_threads must be None or an integer >= 1, got {self.n_threads!r}")
+        if not NON_NEGATIVE_INT.accepts(self.verbose):
+            raise ValueError(f"verbose must be an integer >= 0, got {self.verbose!r}")
+        for name, check in self.spec.checks.items():
+            value = getattr(self, name)
+            if not check.accepts(value):
+                raise ValueError(
+                    f"{self.spec.name}: {name} must be {check.description}, got {value!r}"
+                )
+
+    def _validate_X(self, X: Any, *, reset: bool) -> np.ndarray:
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=np.float64,
+            ensure_min_samples=2 if reset else 1,
+            ensure_all_finite=True,
+        )
+        if self.spec.uses_torch:
+            limit = float(np.finfo(np.float32).max)
+            if X.size and np.abs(X).max() > limit:
+                raise ValueError(
+                    f"X contains values with magnitude above {limit:.3g}, which overflow the "
+                    f"float32 network of {self.spec.name!r}; rescale the data"
+                )
+        return X
+
+    # ------------------------------------------------------------------ running the model
+    @contextlib.contextmanager
+    def _running(self, seed: int) -> Iterator[None]:
+        """Context of every call into the wrapped model: threads, isolated RNGs, prints logged."""
+        with (
+            thread_budget(self.n_threads),
+            isolated_global_rngs(seed, torch_rng=self.spec.uses_torch),
+            stdout_to_log(logger, verbose=self.verbose),
+        ):
+            yield
+
+    def _anomaly_scores(
+        self, model: Any, seed: int, X: np.ndarray, *, training: bool = False
+    ) -> np.ndarray:
+        reader = (self.spec.training_scores if training else None) or self.spec.anomaly_scores
+        with self._running(seed):
+            scores = reader(model, X)
+        return np.asarray(scores, dtype=np.float64).reshape(-1)
+
+    def fit(self, X: Any, y: Any = None) -> BaselineDetector:
+        """Fit the wrapped model on ``X`` (which may contain anomalies).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, at least two samples, all finite.
+        y : ignored
+            Present for API consistency; never passed to the model.
+
+        Returns
+        -------
+        self
+            The fitted detector.
+
+        Raises
+        ------
+        ValueError
+            On invalid parameters or input data.
+        rrnvp.TrainingDivergedError
+            When the fitted model gives non-finite scores on the training data.
+        """
+        self._validate_params()
+        X = self._validate_X(X, reset=True)
+        seed = derive_seed(self.random_state)
+        device = resolve_device(self.device) if self.spec.has_device else None
+        context = RunContext(
+            seed=seed,
+            device=device,
+            n_threads=self.n_threads,
+            n_samples=X.shape[0],
+            contamination=float(self.contamination),
+            verbose=int(self.verbose),
+        )
+        with self._running(seed):
+            model = self.spec.build(self._model_params(), context)
+            model.fit(X)
+        scores = self._anomaly_scores(model, seed, X, training=True)
+        if not np.all(np.isfinite(scores)):
+            raise TrainingDivergedError(
+                f"{self.spec.name}: the fitted model gives non-finite scores on "
+                f"{int((~np.isfinite(scores)).sum())} training samples"
+            )
+        self.model_ = model
+        self.seed_ = seed
+        self.device_ = device
+        self.decision_scores_ = scores
+        self.threshold_ = float(np.quantile(scores, 1.0 - float(self.contamination)))
+        self.labels_ = (scores > self.threshold_).astype(int)
+        return self
+
+    # ------------------------------------------------------------------ scoring
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Anomaly score of each sample (higher = more anomalous).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self._anomaly_scores(self.model_, self.seed_, self._validate_X(X, reset=False))
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Normality score: the negated anomaly score (higher = more normal).
+
+        The scikit-learn convention of ``IsolationForest`` / ``LocalOutlierFactor`` /
+        ``OneClassSVM``; unlike ``rrnvp.FlowDetector.score_samples`` it is *not* a log-density.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return -self.decision_function(X)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Binary labels, 1 = anomaly, by comparing the score with ``threshold_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of int of shape (n_samples,)
+        """
+        return (self.decision_function(X) > self.threshold_).astype(int)
+
+    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit on ``X`` and return its labels (1 = anomaly)."""
+        return self.fit(X).labels_
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = True
+        tags.target_tags.required = False
+        return tags
+
+
+def _class_doc(spec: BaselineSpec) -> str:
+    lines = [spec.summary, "", "    Parameters", "    ----------"]
+    for name, default in spec.defaults.items():
+        lines.append(f"    {name} : default={default!r}")
+        lines.append(f"        {spec.param_docs[name]}")
+    lines.append("")
+    common = "``contamination``, ``n_threads``, ``random_state``, ``verbose``"
+    if spec.has_device:
+        common += ", ``device``"
+    lines.append(f"    Common parameters ({common})")
+    lines.append("    and attributes: see :class:`baselines.adapter.BaselineDetector`.")
+    return "\n".join(lines) + "\n"
+
+
+def detector_class(spec: BaselineSpec, class_name: str, module: str) -> type[BaselineDetector]:
+    """Generate the estimator class of one baseline.
+
+    Its ``__init__`` takes keyword-only the spec's parameters (authors' defaults) and the common
+    ones, and only stores them, so ``get_params``, ``set_params``, ``clone`` and ``repr`` work as
+    for any scikit-learn estimator. ``module`` must be the module that binds the class to
+    ``class_name`` (so that detectors pickle).
+    """
+    missing_docs = set(spec.defaults) - set(spec.param_docs)
+    if missing_docs:
+        raise ValueError(f"{spec.name}: parameters without documentation: {sorted(missing_docs)}")
+    common = dict(BaselineDetector._COMMON_DEFAULTS)
+    if spec.has_device:
+        common["device"] = "auto"
+    clash = set(spec.defaults) & set(common)
+    if clash:
+        raise ValueError(f"{spec.name}: parameters {sorted(clash)} clash with the common ones")
+    defaults = {**spec.defaults, **common}
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    signature = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(name, keyword, default=value) for name, value in defaults.items()]
+    )
+
+    def __init__(self, **params: Any) -> None:
+        unknown = sorted(set(params) - set(defaults))
+        if unknown:
+            raise TypeError(
+                f"{class_name} got unknown parameter(s) {unknown}; "
+                f"valid parameters: {sorted(defaults)}"
+            )
+        for name, default in defaults.items():
+            setattr(self, name, params.get(name, default))
+
+    __init__.__signature__ = signature  # type: ignore[attr-defined]
+    __init__.__qualname__ = f"{class_name}.__init__"
+    __init__.__module__ = module
+    return type(
+        class_name,
+        (BaselineDetector,),
+        {"__init__": __init__, "__doc__": _class_doc(spec), "__module__": module, "spec": spec},
+    )
