@@ -1,0 +1,167 @@
+"""Command-line pieces shared by ``python -m reproduce.all`` and ``python -m reproduce.report``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import re
+from pathlib import Path
+
+from reproduce.config import (
+    ConfigError,
+    Experiment,
+    check_filters,
+    load_experiments,
+    select_experiments,
+)
+
+DEFAULT_STORE = Path("results/runs")
+DEFAULT_OUT = Path("results")
+DEFAULT_PAPER_DIR = Path("results/paper")
+
+_RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+
+def comma_list(text: str) -> list[str]:
+    """``"a,b , c"`` -> ``["a", "b", "c"]``; empty items are an error."""
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError(f"empty item in the comma-separated list {text!r}")
+    return list(dict.fromkeys(items))
+
+
+def seed_list(text: str) -> list[int]:
+    """``"0-4"`` -> ``[0, 1, 2, 3, 4]``; ``"0,2,5-6"`` -> ``[0, 2, 5, 6]``."""
+    seeds: list[int] = []
+    for item in text.split(","):
+        match = _RANGE.match(item.strip())
+        if not match:
+            raise argparse.ArgumentTypeError(
+                f"invalid seeds {text!r}: use non-negative integers and ranges, e.g. 0-4 or 0,2,5-7"
+            )
+        first = int(match.group(1))
+        last = int(match.group(2)) if match.group(2) is not None else first
+        if last < first:
+            raise argparse.ArgumentTypeError(f"invalid seed range {item!r}: end before start")
+        seeds.extend(range(first, last + 1))
+    return list(dict.fromkeys(seeds))
+
+
+def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--config``, ``--only``, ``--datasets``, ``--seeds``, ``--methods``."""
+    group = parser.add_argument_group("what to run / report")
+    group.add_argument(
+        "--config",
+        type=comma_list,
+        default=["paper"],
+        metavar="NAMES",
+        help="comma-separated config names from reproduce/configs/ (table1, fig4, fig2, fig3, "
+        "table2, fig5, fig6, quick) or paths to .toml files; 'paper' (default) = all the paper's "
+        "experiments",
+    )
+    group.add_argument(
+        "--only",
+        type=comma_list,
+        metavar="EXPERIMENTS",
+        help="run/report only these experiments of the selected configs, e.g. table1,fig4",
+    )
+    group.add_argument(
+        "--datasets",
+        type=comma_list,
+        metavar="NAMES",
+        help="restrict to these datasets, e.g. glass,pima (default: each experiment's list)",
+    )
+    group.add_argument(
+        "--seeds",
+        type=seed_list,
+        metavar="SEEDS",
+        help="use these seeds instead of each experiment's, e.g. 0-4 or 0,2",
+    )
+    group.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import MODULE before reading the configs and call its register() if it has one, "
+        "to add methods or datasets to the registries (repeatable; e.g. reproduce.testing adds "
+        "the toy methods and datasets used by the tests)",
+    )
+    group.add_argument(
+        "--methods",
+        type=comma_list,
+        metavar="NAMES",
+        help="restrict to these methods, e.g. RobustRealNVP,IF (default: each experiment's list)",
+    )
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--store``, ``--out``, ``--paper-dir``."""
+    group = parser.add_argument_group("files")
+    group.add_argument(
+        "--store",
+        type=Path,
+        default=DEFAULT_STORE,
+        metavar="DIR",
+        help=f"run store: one JSON file per run (default: {DEFAULT_STORE})",
+    )
+    group.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"where report.md, tables/ and figures/ are written (default: {DEFAULT_OUT})",
+    )
+    group.add_argument(
+        "--paper-dir",
+        type=Path,
+        default=DEFAULT_PAPER_DIR,
+        metavar="DIR",
+        help=f"the paper's numbers (default: {DEFAULT_PAPER_DIR})",
+    )
+
+
+def add_logging_arguments(parser: argparse.ArgumentParser) -> None:
+    """``-v/--verbose``."""
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)"
+    )
+
+
+def configure_logging(verbosity: int) -> None:
+    """WARNING by default, INFO with -v, DEBUG with -vv."""
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def load_plugins(modules: list[str]) -> None:
+    """Import each module and call its ``register()`` when it has one.
+
+    Raises
+    ------
+    reproduce.config.ConfigError
+        When a module cannot be imported.
+    """
+    for name in modules:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            raise ConfigError(f"--plugin {name}: cannot import it ({exc})") from None
+        register = getattr(module, "register", None)
+        if callable(register):
+            register()
+
+
+def selected_experiments(args: argparse.Namespace) -> list[Experiment]:
+    """Load ``--plugin`` modules, then the experiments chosen by ``--config``/``--only``, with
+    the filters checked.
+
+    Raises
+    ------
+    reproduce.config.ConfigError
+        On unknown plugins, configs, experiments, datasets or methods.
+    """
+    load_plugins(args.plugin)
+    experiments = select_experiments(load_experiments(args.config), args.only)
+    check_filters(experiments, datasets=args.datasets, methods=args.methods)
+    return experiments

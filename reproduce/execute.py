@@ -1,0 +1,318 @@
+"""One run, executed inside a worker: load the split, fit, score, measure.
+
+:func:`execute_run` is the function the backends ship to worker processes. It never raises for a
+failure of the run itself: the exception and its traceback become a ``failed`` record, which the
+runner stores and retries on the next invocation. Only the parent process writes to the store.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import sys
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from reproduce.environment import host_facts, package_versions
+from reproduce.registry import EstimatorFactory, SplitLoader
+from reproduce.spec import ORACLE_CONTAMINATION, RunSpec
+from reproduce.store import RunRecord, sha256_bytes
+
+logger = logging.getLogger(__name__)
+
+#: Points per axis of the density grid stored for two-dimensional datasets.
+DENSITY_GRID_SIZE = 200
+#: Relative margin added around the training data's bounding box for the density grid.
+DENSITY_GRID_MARGIN = 0.1
+
+
+@dataclass(frozen=True)
+class RunJob:
+    """Everything a worker needs to execute one run (picklable)."""
+
+    spec: RunSpec
+    run_id: str
+    package_version: str
+    factory: EstimatorFactory
+    loader: SplitLoader
+    data_dir: str | None = None
+    device: str = "cpu"
+    n_threads: int = 1
+    git: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a worker sends back: the record and the bytes of its artifacts."""
+
+    record: RunRecord
+    artifacts: Mapping[str, bytes] = field(default_factory=dict)
+
+
+def utc_now() -> str:
+    """The current time as an ISO 8601 UTC string."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with numpy scalars/arrays turned into Python values and NaN/inf into None."""
+    if isinstance(value, Mapping):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return jsonable(value.item())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return repr(value)
+
+
+class ThreadLimit:
+    """Thread budget of one run: BLAS/OpenMP pools (threadpoolctl) and torch's intra-op pool.
+
+    Torch is only touched once something has imported it (the detectors import it when they are
+    built), so runs of torch-free methods do not pay for importing it; :meth:`apply_to_torch` is
+    called again after the estimator is built. The previous torch setting is restored on exit.
+    """
+
+    def __init__(self, n_threads: int) -> None:
+        self.n_threads = n_threads
+        self._previous_torch: int | None = None
+        self._limits: Any = None
+
+    def apply_to_torch(self) -> None:
+        """Set torch's intra-op threads if torch is loaded (remembering the old value once)."""
+        torch = sys.modules.get("torch")
+        if torch is None:
+            return
+        if self._previous_torch is None:
+            self._previous_torch = torch.get_num_threads()
+        torch.set_num_threads(self.n_threads)
+
+    def __enter__(self) -> ThreadLimit:
+        from threadpoolctl import threadpool_limits
+
+        self._limits = threadpool_limits(limits=self.n_threads)
+        self.apply_to_torch()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._limits.restore_original_limits()
+        torch = sys.modules.get("torch")
+        if torch is not None and self._previous_torch is not None:
+            torch.set_num_threads(self._previous_torch)
+
+
+def resolve_params(params: Mapping[str, Any], contamination: float) -> dict[str, Any]:
+    """Replace :data:`~reproduce.spec.ORACLE_CONTAMINATION` values by ``contamination``."""
+    return {
+        key: (float(contamination) if value == ORACLE_CONTAMINATION else value)
+        for key, value in params.items()
+    }
+
+
+def _log_density(estimator: Any, X: np.ndarray) -> np.ndarray:
+    if hasattr(estimator, "score_samples"):
+        return np.asarray(estimator.score_samples(X), dtype=np.float64)
+    return -np.asarray(estimator.decision_function(X), dtype=np.float64)
+
+
+def density_grid(estimator: Any, X_train: np.ndarray, y_train: np.ndarray) -> bytes:
+    """An ``.npz`` (bytes) with the estimator's log-density on a grid around ``X_train``.
+
+    Arrays: ``x`` and ``y`` (grid axes), ``log_density`` (``len(y) x len(x)``), ``X_train`` and
+    ``y_train`` (for the data panel), all in the model's input space.
+    """
+    if X_train.shape[1] != 2:
+        raise ValueError(
+            f"the density_grid output needs two-dimensional data, got {X_train.shape[1]} features"
+        )
+    low, high = X_train.min(axis=0), X_train.max(axis=0)
+    pad = DENSITY_GRID_MARGIN * np.maximum(high - low, 1e-12)
+    xs = np.linspace(low[0] - pad[0], high[0] + pad[0], DENSITY_GRID_SIZE)
+    ys = np.linspace(low[1] - pad[1], high[1] + pad[1], DENSITY_GRID_SIZE)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    points = np.column_stack([grid_x.ravel(), grid_y.ravel()])
+    log_density = _log_density(estimator, points).reshape(grid_x.shape)
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer,
+        x=xs,
+        y=ys,
+        log_density=log_density.astype(np.float32),
+        X_train=X_train.astype(np.float32),
+        y_train=np.asarray(y_train, dtype=np.int8),
+    )
+    return buffer.getvalue()
+
+
+def _diagnostics(estimator: Any) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    if hasattr(estimator, "n_steps_"):
+        facts["n_steps"] = int(estimator.n_steps_)
+    history = getattr(estimator, "history_", None)
+    if isinstance(history, Mapping) and history.get("loss"):
+        facts["final_loss"] = float(history["loss"][-1])
+        facts["epochs_run"] = len(history["loss"])
+    return facts
+
+
+def _environment(job: RunJob, estimator: Any) -> dict[str, Any]:
+    device = getattr(estimator, "device_", None) if estimator is not None else None
+    return {
+        "versions": package_versions(),
+        "git": dict(job.git),
+        **host_facts(),
+        "device": str(device) if device is not None else job.device,
+        "n_threads": job.n_threads,
+    }
+
+
+def _run(job: RunJob, state: dict[str, Any], limit: ThreadLimit) -> RunOutcome:
+    spec = job.spec
+    state["phase"] = "load"
+    split = job.loader(
+        spec.dataset, seed=spec.seed, data_dir=job.data_dir, **spec.data_options_dict
+    )
+    X_train, X_test = np.asarray(split.X_train), np.asarray(split.X_test)
+    y_test = np.asarray(split.y_test)
+    if len(np.unique(y_test)) != 2:
+        raise ValueError(
+            f"the test part of {spec.dataset!r} (seed {spec.seed}) needs both normal and anomalous "
+            f"points for ROC-AUC, got labels {np.unique(y_test).tolist()}"
+        )
+    contamination = float(split.contamination)
+    params = resolve_params(spec.params_dict, contamination)
+    state["params"] = params
+    data_facts = {
+        "n_train": int(X_train.shape[0]),
+        "n_test": int(X_test.shape[0]),
+        "n_features": int(X_train.shape[1]),
+        "train_contamination": contamination,
+        "test_contamination": float(np.mean(y_test)),
+        "preprocessing": jsonable(getattr(split, "preprocessing", {})),
+    }
+    state["data"] = data_facts
+
+    state["phase"] = "build"
+    estimator = job.factory(
+        params, random_state=spec.seed, n_threads=job.n_threads, device=job.device
+    )
+    state["estimator"] = estimator
+    limit.apply_to_torch()
+
+    state["phase"] = "fit"
+    started = time.perf_counter()
+    estimator.fit(X_train)
+    fit_seconds = time.perf_counter() - started
+
+    state["phase"] = "score"
+    started = time.perf_counter()
+    scores = np.asarray(estimator.decision_function(X_test), dtype=np.float64)
+    score_seconds = time.perf_counter() - started
+    if scores.shape != (X_test.shape[0],):
+        raise ValueError(
+            f"decision_function returned shape {scores.shape}, expected {(X_test.shape[0],)}"
+        )
+    n_bad = int(np.count_nonzero(~np.isfinite(scores)))
+    if n_bad:
+        raise FloatingPointError(f"{n_bad} of {scores.size} test scores are not finite")
+
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    metrics = {
+        "roc_auc": float(roc_auc_score(y_test, scores)),
+        "average_precision": float(average_precision_score(y_test, scores)),
+    }
+
+    state["phase"] = "outputs"
+    artifacts: dict[str, bytes] = {}
+    if "density_grid" in spec.outputs:
+        artifacts["density_grid"] = density_grid(estimator, X_train, np.asarray(split.y_train))
+
+    record = RunRecord(
+        run_id=job.run_id,
+        status="done",
+        spec=spec,
+        package_version=job.package_version,
+        metrics=metrics,
+        timing={"fit_seconds": fit_seconds, "score_seconds": score_seconds},
+        data=data_facts,
+        resolved_params=jsonable(params),
+        environment=_environment(job, estimator),
+        artifacts={
+            name: {"file": f"{job.run_id}.{name}.npz", "sha256": sha256_bytes(data)}
+            for name, data in artifacts.items()
+        },
+        diagnostics=_diagnostics(estimator),
+    )
+    return RunOutcome(record, artifacts)
+
+
+def failed_record(
+    job: RunJob,
+    *,
+    error_type: str,
+    message: str,
+    trace: str,
+    phase: str,
+    started_at: str,
+    elapsed: float,
+    state: Mapping[str, Any] | None = None,
+) -> RunRecord:
+    """A ``failed`` record for ``job`` (used by workers and, for dead workers, by the runner)."""
+    state = state or {}
+    return RunRecord(
+        run_id=job.run_id,
+        status="failed",
+        spec=job.spec,
+        package_version=job.package_version,
+        timing={"total_seconds": elapsed},
+        data=jsonable(state.get("data", {})),
+        resolved_params=jsonable(state.get("params", {})),
+        environment=_environment(job, state.get("estimator")),
+        started_at=started_at,
+        finished_at=utc_now(),
+        error={"type": error_type, "message": message, "traceback": trace, "phase": phase},
+    )
+
+
+def execute_run(job: RunJob) -> RunOutcome:
+    """Execute ``job`` with ``job.n_threads`` threads; failures become ``failed`` records."""
+    started_at = utc_now()
+    started = time.perf_counter()
+    state: dict[str, Any] = {"phase": "start"}
+    try:
+        with ThreadLimit(job.n_threads) as limit:
+            outcome = _run(job, state, limit)
+    except Exception as exc:  # recorded with its traceback, never swallowed
+        record = failed_record(
+            job,
+            error_type=type(exc).__name__,
+            message=str(exc),
+            trace=traceback.format_exc(),
+            phase=state["phase"],
+            started_at=started_at,
+            elapsed=time.perf_counter() - started,
+            state=state,
+        )
+        return RunOutcome(record)
+    elapsed = time.perf_counter() - started
+    record = replace(
+        outcome.record,
+        timing={**outcome.record.timing, "total_seconds": elapsed},
+        started_at=started_at,
+        finished_at=utc_now(),
+    )
+    return RunOutcome(record, outcome.artifacts)

@@ -1,0 +1,258 @@
+"""Where the runner looks up methods and datasets by name.
+
+Methods are registered under the paper's display names (``RobustRealNVP``, ``IF``, ...) with a
+picklable factory and the protocol parameters that go into every run spec. Dataset *kinds*
+(``odds``, ``cifar10``, ``synthetic``) list their dataset names and load splits; by default both
+come from the ``datasets`` package. Tests and users extend both registries with
+:func:`register_method` and :func:`register_dataset_kind`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Protocol
+
+from reproduce.spec import ORACLE_CONTAMINATION
+
+
+class EstimatorFactory(Protocol):
+    """Builds an unfitted detector (``fit``, ``decision_function`` higher = more anomalous)."""
+
+    def __call__(
+        self, params: Mapping[str, Any], *, random_state: int, n_threads: int, device: str
+    ) -> Any: ...
+
+
+class SplitLoader(Protocol):
+    """Loads a train/test split (``datasets.Split``-like) of a named dataset."""
+
+    def __call__(self, name: str, seed: int = 0, data_dir: Any = None, **options: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class MethodEntry:
+    """A registered method.
+
+    Attributes
+    ----------
+    name : str
+        Display name (the paper's), also used in run ids and tables.
+    factory : EstimatorFactory
+        Picklable callable building the estimator inside the worker.
+    defaults : mapping
+        Protocol parameters merged under every experiment's overrides and hashed into run specs.
+    """
+
+    name: str
+    factory: EstimatorFactory
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _accepted_parameters(estimator: Any) -> set[str]:
+    if hasattr(estimator, "get_params"):
+        return set(estimator.get_params(deep=False))
+    return set(inspect.signature(type(estimator)).parameters)
+
+
+def configure_execution(estimator: Any, *, random_state: int, n_threads: int, device: str) -> Any:
+    """Set ``random_state``, the thread budget and the device on an estimator that accepts them.
+
+    The thread budget goes to whichever of ``n_jobs`` / ``n_threads`` the estimator has.
+    """
+    accepted = _accepted_parameters(estimator)
+    settings: dict[str, Any] = {}
+    if "random_state" in accepted:
+        settings["random_state"] = random_state
+    for name in ("n_jobs", "n_threads"):
+        if name in accepted:
+            settings[name] = n_threads
+    if "device" in accepted:
+        settings["device"] = device
+    if settings:
+        if hasattr(estimator, "set_params"):
+            estimator.set_params(**settings)
+        else:
+            for key, value in settings.items():
+                setattr(estimator, key, value)
+    return estimator
+
+
+@dataclass(frozen=True)
+class FlowFactory:
+    """Factory of the ``rrnvp`` flow presets (``RealNVP``, ``TrimRealNVP``, ``RobustRealNVP``)."""
+
+    preset: str
+
+    def __call__(
+        self, params: Mapping[str, Any], *, random_state: int, n_threads: int, device: str
+    ) -> Any:
+        import rrnvp
+
+        estimator = getattr(rrnvp, self.preset)(**params)
+        return configure_execution(
+            estimator, random_state=random_state, n_threads=n_threads, device=device
+        )
+
+
+@dataclass(frozen=True)
+class BaselineFactory:
+    """Factory of a ``baselines.make_baseline`` detector."""
+
+    baseline: str
+
+    def __call__(
+        self, params: Mapping[str, Any], *, random_state: int, n_threads: int, device: str
+    ) -> Any:
+        import baselines
+
+        estimator = baselines.make_baseline(self.baseline, **params)
+        return configure_execution(
+            estimator, random_state=random_state, n_threads=n_threads, device=device
+        )
+
+
+_FLOW_TRAINING = {"epochs": 20, "batch_size": 128, "learning_rate": 3e-4}
+
+_METHODS: dict[str, MethodEntry] = {}
+
+
+def register_method(
+    name: str,
+    factory: EstimatorFactory,
+    defaults: Mapping[str, Any] | None = None,
+    *,
+    replace: bool = False,
+) -> MethodEntry:
+    """Register ``factory`` under display name ``name``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is taken and ``replace`` is False.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"method name must be a non-empty string, got {name!r}")
+    if name in _METHODS and not replace:
+        raise ValueError(f"method {name!r} is already registered (pass replace=True)")
+    entry = MethodEntry(name, factory, MappingProxyType(dict(defaults or {})))
+    _METHODS[name] = entry
+    return entry
+
+
+def unregister_method(name: str) -> None:
+    """Remove a registered method (no error when absent)."""
+    _METHODS.pop(name, None)
+
+
+def get_method(name: str) -> MethodEntry:
+    """The entry of method ``name``.
+
+    Raises
+    ------
+    ValueError
+        Naming the known methods when ``name`` is unknown.
+    """
+    try:
+        return _METHODS[name]
+    except KeyError:
+        raise ValueError(f"unknown method {name!r}; known methods: {', '.join(_METHODS)}") from None
+
+
+def method_names() -> list[str]:
+    """Registered method names, in registration order."""
+    return list(_METHODS)
+
+
+register_method(
+    "RobustRealNVP",
+    FlowFactory("RobustRealNVP"),
+    {
+        **_FLOW_TRAINING,
+        "trim_ratio": ORACLE_CONTAMINATION,
+        "trim_warmup_epochs": 1,
+        "spectral_norm": True,
+        "lipschitz_k": 1.5,
+    },
+)
+register_method("RealNVP", FlowFactory("RealNVP"), dict(_FLOW_TRAINING))
+register_method(
+    "TrimRealNVP",
+    FlowFactory("TrimRealNVP"),
+    {
+        **_FLOW_TRAINING,
+        "trim_ratio": ORACLE_CONTAMINATION,
+        "trim_warmup_epochs": 1,
+    },
+)
+for _display, _baseline in [
+    ("AE", "ae"),
+    ("VAE", "vae"),
+    ("SO-GAAL", "so_gaal"),
+    ("Deep-SVDD", "deep_svdd"),
+    ("OCSVM", "ocsvm"),
+    ("LOF", "lof"),
+    ("IF", "iforest"),
+]:
+    register_method(_display, BaselineFactory(_baseline))
+
+
+# ---------------------------------------------------------------------- datasets
+@dataclass(frozen=True)
+class DatasetKind:
+    """A registered family of datasets: its names and the loader of their splits."""
+
+    kind: str
+    names: tuple[str, ...]
+    load: SplitLoader
+
+
+_DATASET_KINDS: dict[str, DatasetKind] = {}
+
+
+def register_dataset_kind(
+    kind: str, names: Sequence[str], load: SplitLoader, *, replace: bool = False
+) -> DatasetKind:
+    """Register dataset names under ``kind``, loaded by ``load`` (a picklable callable).
+
+    Kinds not registered here are served by ``datasets.list_datasets`` / ``datasets.load_split``.
+    """
+    if kind in _DATASET_KINDS and not replace:
+        raise ValueError(f"dataset kind {kind!r} is already registered (pass replace=True)")
+    if not names:
+        raise ValueError(f"dataset kind {kind!r} needs at least one dataset name")
+    entry = DatasetKind(kind, tuple(names), load)
+    _DATASET_KINDS[kind] = entry
+    return entry
+
+
+def unregister_dataset_kind(kind: str) -> None:
+    """Remove a registered dataset kind (no error when absent)."""
+    _DATASET_KINDS.pop(kind, None)
+
+
+def dataset_names(kind: str) -> list[str]:
+    """Names of the datasets of ``kind``.
+
+    Raises
+    ------
+    ValueError
+        When the kind is unknown (to the registry and to the ``datasets`` package).
+    """
+    if kind in _DATASET_KINDS:
+        return list(_DATASET_KINDS[kind].names)
+    import datasets
+
+    return list(datasets.list_datasets(kind))
+
+
+def dataset_loader(name: str) -> SplitLoader:
+    """The loader of dataset ``name`` (``datasets.load_split`` unless registered here)."""
+    for entry in _DATASET_KINDS.values():
+        if name in entry.names:
+            return entry.load
+    import datasets
+
+    return datasets.load_split

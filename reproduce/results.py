@@ -1,0 +1,125 @@
+"""Stored runs as tables: one row per run of an experiment (long format), and per-cell summaries.
+
+The report never runs anything: it expands each experiment into its grid (the same run ids the
+runner used) and looks the runs up in a scan of the store. A run the store does not hold is a
+``missing`` row, a failed one a ``failed`` row; only ``done`` rows enter the statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from reproduce.config import GridPoint
+from reproduce.store import RunRecord
+
+RUN_COLUMNS = [
+    "experiment",
+    "dataset",
+    "method",
+    "seed",
+    "sweep_value",
+    "status",
+    "roc_auc",
+    "average_precision",
+    "fit_seconds",
+    "score_seconds",
+    "n_train",
+    "n_test",
+    "n_features",
+    "train_contamination",
+    "error",
+    "host",
+    "git_commit",
+    "package_version",
+    "run_id",
+]
+CELL_KEYS = ["dataset", "method", "sweep_value"]
+
+
+def run_rows(points: Sequence[GridPoint], records: dict[str, RunRecord]) -> pd.DataFrame:
+    """Long table of an experiment's runs (see :data:`RUN_COLUMNS`)."""
+    rows = []
+    for point in points:
+        spec = point.spec
+        run_id = spec.run_id
+        record = records.get(run_id)
+        row = {
+            "experiment": point.experiment,
+            "dataset": spec.dataset,
+            "method": spec.method,
+            "seed": spec.seed,
+            "sweep_value": point.sweep_value,
+            "status": "missing" if record is None else record.status,
+            "run_id": run_id,
+        }
+        if record is not None:
+            environment = record.environment
+            row.update(
+                roc_auc=record.metrics.get("roc_auc"),
+                average_precision=record.metrics.get("average_precision"),
+                fit_seconds=record.timing.get("fit_seconds"),
+                score_seconds=record.timing.get("score_seconds"),
+                n_train=record.data.get("n_train"),
+                n_test=record.data.get("n_test"),
+                n_features=record.data.get("n_features"),
+                train_contamination=record.data.get("train_contamination"),
+                error=(
+                    f"{record.error.get('type')}: {record.error.get('message')}"
+                    if record.error
+                    else None
+                ),
+                host=environment.get("host"),
+                git_commit=(environment.get("git") or {}).get("commit"),
+                package_version=record.package_version,
+            )
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    for column in ("roc_auc", "average_precision", "fit_seconds", "score_seconds"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    return frame
+
+
+def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+    """Mean and standard deviation (over seeds, ``ddof=1``) of the done runs of each cell.
+
+    Returns one row per (dataset, method, sweep_value) in grid order, with ``n_done``,
+    ``n_failed``, ``n_missing``, ``auc_mean``, ``auc_std``, ``ap_mean``, ``ap_std``,
+    ``fit_seconds_mean``.
+    """
+    keyed = runs.assign(
+        sweep_value=runs["sweep_value"].astype(object).where(runs["sweep_value"].notna(), "-")
+    )
+    rows = []
+    for key, cell in keyed.groupby(CELL_KEYS, sort=False, dropna=False):
+        done = cell[cell["status"] == "done"]
+        auc = done["roc_auc"].to_numpy(dtype=float)
+        ap = done["average_precision"].to_numpy(dtype=float)
+        rows.append(
+            {
+                "dataset": key[0],
+                "method": key[1],
+                "sweep_value": None if key[2] == "-" else key[2],
+                "n_done": len(done),
+                "n_failed": int((cell["status"] == "failed").sum()),
+                "n_missing": int((cell["status"] == "missing").sum()),
+                "auc_mean": float(np.mean(auc)) if auc.size else np.nan,
+                "auc_std": float(np.std(auc, ddof=1)) if auc.size > 1 else np.nan,
+                "ap_mean": float(np.mean(ap)) if ap.size else np.nan,
+                "ap_std": float(np.std(ap, ddof=1)) if ap.size > 1 else np.nan,
+                "fit_seconds_mean": float(done["fit_seconds"].mean()) if len(done) else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def auc_matrix(
+    summary: pd.DataFrame, methods: Sequence[str], datasets: Sequence[str]
+) -> pd.DataFrame:
+    """Mean AUC as a datasets x methods frame (NaN where a cell has no done run)."""
+    matrix = summary.pivot_table(
+        index="dataset", columns="method", values="auc_mean", aggfunc="first"
+    )
+    return matrix.reindex(index=list(datasets), columns=list(methods))

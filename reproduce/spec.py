@@ -1,0 +1,200 @@
+"""What one run is: :class:`RunSpec` and its stable identifier.
+
+A run is a pure function of its spec (dataset, method, method parameters, seed, data options and
+requested outputs). The run id hashes the spec together with the package version and
+:data:`RUN_PROTOCOL`, never the experiment that asked for it, so two experiments that need the same
+run (Table 1 and Figure 4 share the RobustRealNVP runs) share one stored result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+#: Bumped when the meaning of a stored run changes without a package version change (metrics,
+#: artifact layout, how parameters are resolved). Part of every run id.
+RUN_PROTOCOL = 1
+
+#: Parameter value replaced, inside the worker, by the training split's true anomaly ratio.
+ORACLE_CONTAMINATION = "contamination"
+
+#: Outputs a run can be asked to store beside its metrics.
+KNOWN_OUTPUTS = ("density_grid",)
+
+_SAFE = re.compile(r"[^A-Za-z0-9.-]+")
+
+Scalar = str | int | float | bool
+
+
+def freeze(value: Any, where: str = "value") -> Any:
+    """Return ``value`` as an immutable, JSON-compatible value: lists become tuples.
+
+    Raises
+    ------
+    ValueError
+        For values that cannot be stored in a spec (``None``, non-finite floats, nested tables,
+        objects).
+    """
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where} must be finite, got {value!r}")
+        return value
+    if isinstance(value, list | tuple):
+        return tuple(freeze(item, f"{where}[{i}]") for i, item in enumerate(value))
+    raise ValueError(
+        f"{where} must be a string, number, boolean or a list of them, got {type(value).__name__} "
+        f"{value!r}"
+    )
+
+
+def _frozen_items(mapping: Mapping[str, Any], where: str) -> tuple[tuple[str, Any], ...]:
+    items = []
+    for key, value in mapping.items():
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"{where} keys must be non-empty strings, got {key!r}")
+        items.append((key, freeze(value, f"{where}.{key}")))
+    return tuple(sorted(items))
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_thaw(item) for item in value]
+    return value
+
+
+def canonical_json(obj: Any) -> str:
+    """Deterministic JSON text (sorted keys, no spaces, tuples as lists) used for hashing."""
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
+    )
+
+
+@cache
+def package_version() -> str:
+    """Version of the installed ``rrnvp`` package (part of every run id)."""
+    try:
+        return version("rrnvp")
+    except PackageNotFoundError:  # a checkout used without installation
+        import rrnvp
+
+        return str(rrnvp.__version__)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that determines the result of one run.
+
+    Parameters
+    ----------
+    dataset : str
+        Dataset name as known to the dataset registry (e.g. ``"mammography"``, ``"auto-c"``).
+    method : str
+        Method display name as known to the method registry (e.g. ``"RobustRealNVP"``, ``"IF"``).
+    seed : int
+        Drives the train/test split and the model's ``random_state``.
+    params : tuple of (str, value) pairs
+        Method parameters (sorted by name). Build from a mapping with :meth:`create`.
+    data_options : tuple of (str, value) pairs
+        Keyword options of the dataset loader (sorted by name).
+    outputs : tuple of str
+        Extra outputs stored beside the metrics (see :data:`KNOWN_OUTPUTS`).
+    """
+
+    dataset: str
+    method: str
+    seed: int
+    params: tuple[tuple[str, Any], ...] = ()
+    data_options: tuple[tuple[str, Any], ...] = ()
+    outputs: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def create(
+        cls,
+        dataset: str,
+        method: str,
+        seed: int,
+        params: Mapping[str, Any] | None = None,
+        data_options: Mapping[str, Any] | None = None,
+        outputs: tuple[str, ...] | list[str] = (),
+    ) -> RunSpec:
+        """Build a validated spec from plain mappings."""
+        if not isinstance(dataset, str) or not dataset:
+            raise ValueError(f"dataset must be a non-empty string, got {dataset!r}")
+        if not isinstance(method, str) or not method:
+            raise ValueError(f"method must be a non-empty string, got {method!r}")
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        unknown = sorted(set(outputs) - set(KNOWN_OUTPUTS))
+        if unknown:
+            raise ValueError(f"unknown outputs {unknown}; known: {list(KNOWN_OUTPUTS)}")
+        return cls(
+            dataset=dataset,
+            method=method,
+            seed=seed,
+            params=_frozen_items(params or {}, "params"),
+            data_options=_frozen_items(data_options or {}, "data_options"),
+            outputs=tuple(sorted(set(outputs))),
+        )
+
+    @property
+    def params_dict(self) -> dict[str, Any]:
+        """The method parameters as a plain dict (lists for sequences)."""
+        return {key: _thaw(value) for key, value in self.params}
+
+    @property
+    def data_options_dict(self) -> dict[str, Any]:
+        """The data options as a plain dict (lists for sequences)."""
+        return {key: _thaw(value) for key, value in self.data_options}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible description (stored in every run record)."""
+        return {
+            "dataset": self.dataset,
+            "method": self.method,
+            "seed": self.seed,
+            "params": self.params_dict,
+            "data_options": self.data_options_dict,
+            "outputs": list(self.outputs),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
+        """Inverse of :meth:`to_dict`."""
+        return cls.create(
+            dataset=data["dataset"],
+            method=data["method"],
+            seed=data["seed"],
+            params=data.get("params", {}),
+            data_options=data.get("data_options", {}),
+            outputs=tuple(data.get("outputs", ())),
+        )
+
+    @property
+    def run_id(self) -> str:
+        """Stable identifier: readable prefix plus a hash of the spec and the package version.
+
+        Example: ``mammography__RobustRealNVP__s0__3f2a9c1b7d40e5a6``.
+        """
+        return run_id(self)
+
+
+def run_id(spec: RunSpec, package: str | None = None) -> str:
+    """The stable id of ``spec`` under package version ``package`` (default: installed one)."""
+    payload = {
+        "protocol": RUN_PROTOCOL,
+        "package_version": package if package is not None else package_version(),
+        "spec": spec.to_dict(),
+    }
+    digest = hashlib.sha256(canonical_json(payload).encode("ascii")).hexdigest()[:16]
+    dataset = _SAFE.sub("_", spec.dataset)
+    method = _SAFE.sub("_", spec.method)
+    return f"{dataset}__{method}__s{spec.seed}__{digest}"

@@ -1,0 +1,177 @@
+"""``python -m reproduce.all`` and ``python -m reproduce.report``: options, errors, end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reproduce import all as run_all
+from reproduce import report
+from reproduce.testing import register_toys, unregister_toys
+
+CONFIG = """
+[experiments.toy-table]
+title = "Toy table"
+report = "auc_table"
+dataset_kind = "toy"
+seeds = [0, 1]
+methods = ["Toy", "ToyIF"]
+reference_method = "Toy"
+"""
+
+
+@pytest.fixture(autouse=True)
+def toys():
+    register_toys()
+    yield
+    unregister_toys()
+
+
+@pytest.fixture()
+def config(tmp_path):
+    path = tmp_path / "toy.toml"
+    path.write_text(CONFIG)
+    return path
+
+
+def error_of(capsys, argv, main=run_all.main) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_help_explains_every_option(capsys):
+    with pytest.raises(SystemExit):
+        run_all.main(["--help"])
+    text = capsys.readouterr().out
+    for option in (
+        "--only",
+        "--config",
+        "--datasets",
+        "--seeds",
+        "--n-jobs",
+        "--backend",
+        "--scheduler",
+        "--store",
+        "--out",
+        "--methods",
+        "--device",
+        "--dry-run",
+    ):
+        assert option in text
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--seeds", "x"], "invalid seeds"),
+        (["--n-jobs", "0"], "positive integer"),
+        (["--backend", "spark"], "invalid choice"),
+        (["--config", "nope"], "unknown config 'nope'"),
+        (["--only", "fig9"], "unknown experiment"),
+        (["--backend", "dask"], "needs --scheduler"),
+        (["--scheduler", "tcp://x:1"], "only used with --backend dask"),
+        (["--frobnicate"], "unrecognized arguments"),
+    ],
+)
+def test_bad_options_get_clear_errors(capsys, argv, message):
+    assert message in error_of(capsys, argv)
+
+
+def test_unknown_dataset_filter_is_an_error(capsys, config):
+    err = error_of(capsys, ["--config", str(config), "--datasets", "toy-z"])
+    assert "toy-z" in err and "toy-a" in err
+
+
+def test_run_then_resume_then_report(tmp_path, config, capsys):
+    store, out = tmp_path / "runs", tmp_path / "out"
+    argv = [
+        "--config",
+        str(config),
+        "--backend",
+        "sequential",
+        "--store",
+        str(store),
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
+    assert run_all.main(argv) == 0
+    first = capsys.readouterr().out
+    assert "12 runs: 12 done, 0 skipped (already in the store), 0 failed" in first
+    assert (out / "report.md").exists() and (out / "tables" / "toy-table_auc.csv").exists()
+
+    assert run_all.main([*argv, "--seeds", "0-2", "--datasets", "toy-a"]) == 0
+    assert "6 runs: 2 done, 4 skipped" in capsys.readouterr().out
+
+    assert run_all.main([*argv, "--dry-run"]) == 0
+    assert "toy-table: 12 runs, 12 done, 0 failed, 0 not run" in capsys.readouterr().out
+
+    (out / "report.md").unlink()
+    assert report.main(["--config", str(config), "--store", str(store), "--out", str(out)]) == 0
+    text = (out / "report.md").read_text()
+    assert "Toy table" in text and "python -m reproduce.all --config" in text
+    log = [json.loads(line) for line in (store / "invocations.jsonl").read_text().splitlines()]
+    assert [entry["status"] for entry in log] == ["started", "finished"] * 2
+    assert log[0]["invocation"] == log[1]["invocation"] != log[2]["invocation"]
+    assert text.count("python -m reproduce.all --config") >= 2
+
+
+def test_failed_runs_give_exit_status_1(tmp_path, capsys):
+    path = tmp_path / "failing.toml"
+    path.write_text(
+        CONFIG.replace('methods = ["Toy", "ToyIF"]', 'methods = ["Toy"]')
+        + "\n[experiments.toy-table.params.Toy]\nfail = true\n"
+    )
+    argv = [
+        "--config",
+        str(path),
+        "--backend",
+        "sequential",
+        "--store",
+        str(tmp_path / "runs"),
+        "--out",
+        str(tmp_path / "out"),
+        "--no-progress",
+        "--no-report",
+    ]
+    assert run_all.main(argv) == 1
+    assert "6 failed" in capsys.readouterr().out
+
+
+def test_command_line_in_a_subprocess_with_a_plugin_and_two_workers(tmp_path, config):
+    """What a user (or a fault test) types: toy methods come from ``--plugin``."""
+    root = Path(__file__).resolve().parents[1]
+    store = tmp_path / "runs"
+    command = [
+        sys.executable,
+        "-m",
+        "reproduce.all",
+        "--plugin",
+        "reproduce.testing",
+        "--config",
+        str(config),
+        "--n-jobs",
+        "2",
+        "--store",
+        str(store),
+        "--out",
+        str(tmp_path / "out"),
+        "--no-progress",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "loky, 2 worker process(es)" in result.stdout
+    assert "12 runs: 12 done" in result.stdout
+    assert len(list(store.glob("*.json"))) == 12
+    missing_plugin = subprocess.run(
+        command[:3] + command[5:], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert missing_plugin.returncode == 2 and "unknown method" in missing_plugin.stderr

@@ -1,0 +1,298 @@
+"""The report: ranks with ties, paper comparison flags, statistics and files from a store."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reproduce.backends import SequentialBackend
+from reproduce.config import expand, parse_config
+from reproduce.registry import register_method, unregister_method
+from reproduce.report import ReportBuilder
+from reproduce.runner import run_grid
+from reproduce.spec import package_version
+from reproduce.stats import critical_difference, friedman, wilcoxon_against
+from reproduce.store import RunRecord, RunStore
+from reproduce.tables import average_ranks, compare_with_paper, read_paper_auc
+from reproduce.testing import ToyFactory, register_toys, unregister_toys
+
+ROOT = Path(__file__).resolve().parents[1]
+PAPER_DIR = ROOT / "results" / "paper"
+
+
+@pytest.fixture(autouse=True)
+def toys():
+    register_toys()
+    for name in ("ToyB", "ToyC"):
+        register_method(name, ToyFactory(), {"noise": 0.2}, replace=True)
+    yield
+    for name in ("ToyB", "ToyC"):
+        unregister_method(name)
+    unregister_toys()
+
+
+# ---------------------------------------------------------------------- ranks and flags
+def test_ties_share_the_mean_rank():
+    matrix = pd.DataFrame(
+        {"A": [0.9, 0.7, 0.5], "B": [0.9, 0.8, 0.5], "C": [0.8, 0.9, 0.5]},
+        index=["d1", "d2", "d3"],
+    )
+    ranks, n = average_ranks(matrix)
+    # d1: A,B tie for 1-2 -> 1.5 each, C 3; d2: C 1, B 2, A 3; d3: all tie -> 2 each.
+    assert n == 3
+    assert ranks.to_dict() == pytest.approx(
+        {"A": (1.5 + 3 + 2) / 3, "B": (1.5 + 2 + 2) / 3, "C": (3 + 1 + 2) / 3}
+    )
+
+
+def test_ranks_skip_incomplete_datasets():
+    matrix = pd.DataFrame({"A": [0.9, np.nan], "B": [0.8, 0.7]}, index=["d1", "d2"])
+    ranks, n = average_ranks(matrix)
+    assert n == 1 and ranks.to_dict() == {"A": 1.0, "B": 2.0}
+
+
+def test_paper_ranks_recomputed_from_its_table1_means():
+    """REFERENCE §5: the paper's own means give these ranks (not the printed row)."""
+    paper = read_paper_auc(PAPER_DIR / "table1_odds_auc.csv")
+    matrix = paper.pivot_table(index="dataset", columns="method", values="auc_mean")
+    assert "mammography" in matrix.index  # the paper's "mammo" is mapped
+    ranks, n = average_ranks(matrix)
+    assert n == 16
+    expected = {
+        "RobustRealNVP": 2.75,
+        "IF": 3.00,
+        "RealNVP": 4.06,
+        "OCSVM": 4.19,
+        "AE": 4.75,
+        "VAE": 5.38,
+        "LOF": 6.22,
+        "SO-GAAL": 6.94,
+        "Deep-SVDD": 7.72,
+    }
+    assert ranks.round(2).to_dict() == pytest.approx(expected, abs=0.006)
+
+
+def test_flags_use_twice_the_larger_std():
+    summary = pd.DataFrame(
+        {
+            "dataset": ["d"] * 4,
+            "method": ["A", "B", "C", "D"],
+            "auc_mean": [0.80, 0.80, 0.80, 0.80],
+            "auc_std": [0.01, 0.05, np.nan, 0.01],
+        }
+    )
+    paper = pd.DataFrame(
+        {
+            "dataset": ["d"] * 3,
+            "method": ["A", "B", "C"],
+            "auc_mean": [0.85, 0.85, 0.85],
+            "auc_std": [0.02, 0.01, 0.03],
+        }
+    )
+    compared = compare_with_paper(summary, paper).set_index("method")
+    assert compared.loc["A", "difference"] == pytest.approx(-0.05)
+    assert compared.loc["A", "flag"]  # 0.05 > 2 * 0.02
+    assert not compared.loc["B", "flag"]  # 0.05 <= 2 * 0.05
+    assert not compared.loc["C", "flag"]  # single seed: 0.05 <= 2 * 0.03 (paper std)
+    assert not compared.loc["D", "flag"] and np.isnan(compared.loc["D", "paper_mean"])
+
+
+def test_statistics_on_a_clear_winner():
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0.5, 0.7, size=12)
+    matrix = pd.DataFrame(
+        {"Best": base + 0.2, "Mid": base + 0.1, "Worst": base}, index=[f"d{i}" for i in range(12)]
+    )
+    result = friedman(matrix)
+    assert result.n_datasets == 12 and result.p_value < 1e-4
+    wilcoxon = wilcoxon_against(matrix, "Best").set_index("method")
+    assert wilcoxon.loc["Worst", "wins"] == 12 and wilcoxon.loc["Worst", "p_value"] < 0.01
+    # Demšar (2006), Table 5: q_0.05 = 2.343 for k = 3.
+    assert critical_difference(3, 12) == pytest.approx(2.343 * np.sqrt(3 * 4 / (6 * 12)), rel=1e-3)
+
+
+# ---------------------------------------------------------------------- report from a store
+CONFIG = """
+[experiments.synth]
+title = "Synthetic: AUC table"
+report = "auc_table"
+datasets = ["toy-a", "toy-b", "toy-c"]
+seeds = [0, 1]
+methods = ["Toy", "ToyB", "ToyC"]
+paper_auc = "paper.csv"
+reference_method = "Toy"
+
+[experiments.abl]
+title = "Synthetic: ablation"
+report = "ablation"
+datasets = ["toy-a", "toy-b"]
+seeds = [0, 1]
+methods = ["Toy", "ToyB"]
+
+[experiments.sweep]
+title = "Synthetic: sweep"
+report = "sweep"
+datasets = ["toy-a", "toy-b"]
+seeds = [0, 1]
+methods = ["Toy", "ToyB"]
+
+[experiments.sweep.sweep]
+section = "params"
+key = "noise"
+values = [0.1, 0.5, 1.0]
+"""
+
+# Hand-picked AUCs: (dataset, method) -> per-seed values. toy-c ties Toy and ToyB.
+AUCS = {
+    ("toy-a", "Toy"): [0.90, 0.92],
+    ("toy-a", "ToyB"): [0.80, 0.82],
+    ("toy-a", "ToyC"): [0.70, 0.72],
+    ("toy-b", "Toy"): [0.60, 0.62],
+    ("toy-b", "ToyB"): [0.80, 0.82],
+    ("toy-b", "ToyC"): [0.70, 0.72],
+    ("toy-c", "Toy"): [0.85, 0.85],
+    ("toy-c", "ToyB"): [0.85, 0.85],
+    ("toy-c", "ToyC"): [0.50, 0.52],
+}
+
+
+def synthetic_record(spec, auc: float) -> RunRecord:
+    return RunRecord(
+        run_id=spec.run_id,
+        status="done",
+        spec=spec,
+        package_version=package_version(),
+        metrics={"roc_auc": auc, "average_precision": auc / 2},
+        timing={"fit_seconds": 0.1, "score_seconds": 0.01, "total_seconds": 0.2},
+        environment={
+            "host": "test-host",
+            "git": {"commit": "abc", "dirty": False},
+            "versions": {"numpy": "1"},
+            "device": "cpu",
+        },
+        started_at="2026-01-01T00:00:00Z",
+        finished_at="2026-01-01T00:00:01Z",
+    )
+
+
+@pytest.fixture()
+def synthetic_store(tmp_path):
+    experiments = {e.name: e for e in parse_config(CONFIG, "synthetic.toml")}
+    store = RunStore(tmp_path / "runs")
+    for point in expand(experiments["synth"]):
+        spec = point.spec
+        if (spec.dataset, spec.method, spec.seed) == ("toy-b", "ToyC", 1):
+            continue  # one run missing
+        store.write(synthetic_record(spec, AUCS[(spec.dataset, spec.method)][spec.seed]))
+    for point in expand(experiments["abl"]) + expand(experiments["sweep"]):
+        if not store.record_path(point.spec.run_id).exists():
+            auc = 0.9 - 0.1 * (point.sweep_value or 0) - 0.05 * (point.spec.method == "ToyB")
+            store.write(synthetic_record(point.spec, auc + 0.01 * point.spec.seed))
+    failed = expand(experiments["synth"], datasets=["toy-a"], seeds=[5], methods=["Toy"])[0].spec
+    store.write(
+        RunRecord(
+            run_id=failed.run_id,
+            status="failed",
+            spec=failed,
+            package_version=package_version(),
+            error={"type": "RuntimeError", "message": "boom", "traceback": "Traceback: boom"},
+        )
+    )
+    paper_dir = tmp_path / "paper"
+    paper_dir.mkdir()
+    pd.DataFrame(
+        {
+            "dataset": ["toy-a", "toy-a", "toy-b"],
+            "method": ["Toy", "ToyB", "Toy"],
+            "auc_mean": [0.91, 0.60, 0.61],
+            "auc_std": [0.01, 0.02, 0.01],
+        }
+    ).to_csv(paper_dir / "paper.csv", index=False)
+    return experiments, store, paper_dir
+
+
+def test_report_tables_ranks_flags_and_statistics(synthetic_store, tmp_path):
+    experiments, store, paper_dir = synthetic_store
+    out = tmp_path / "out"
+    builder = ReportBuilder(store, out, paper_dir)
+    path = builder.build(list(experiments.values()), command="pytest")
+    report = path.read_text()
+
+    cells = pd.read_csv(out / "tables" / "synth_auc.csv").set_index(["dataset", "method"])
+    assert cells.loc[("toy-a", "Toy"), "auc_mean"] == pytest.approx(0.91)
+    assert cells.loc[("toy-a", "Toy"), "auc_std"] == pytest.approx(np.std([0.90, 0.92], ddof=1))
+    assert not cells.loc[("toy-a", "Toy"), "flag"]  # 0.91 vs 0.91
+    assert cells.loc[("toy-a", "ToyB"), "flag"]  # 0.81 vs 0.60
+    assert (
+        cells.loc[("toy-b", "ToyC"), "n_done"] == 1
+        and cells.loc[("toy-b", "ToyC"), "n_missing"] == 1
+    )
+
+    ranks = pd.read_csv(out / "tables" / "synth_ranks.csv").set_index("method")["ours"]
+    # toy-a: Toy 1, ToyB 2, ToyC 3; toy-b: ToyB 1, ToyC 2, Toy 3; toy-c: Toy/ToyB 1.5, ToyC 3.
+    assert ranks.to_dict() == pytest.approx({"Toy": 5.5 / 3, "ToyB": 4.5 / 3, "ToyC": 8 / 3})
+
+    runs = pd.read_csv(out / "tables" / "synth_runs.csv")
+    assert len(runs) == 18 and (runs["status"] == "missing").sum() == 1
+
+    assert "† marks the 1 of 3 cells" in report
+    assert "**Friedman test** over 3 datasets and 3 methods" in report
+    assert "Wilcoxon signed-rank test" in report
+    for name in ("synth_cd", "abl", "sweep"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 1000
+        assert (out / "figures" / f"{name}.pdf").exists()
+    tex = (out / "tables" / "synth_auc.tex").read_text()
+    assert r"\toprule" in tex and r"$^\dagger$" in tex and r"\label{tab:synth}" in tex
+    overview = pd.read_csv(out / "tables" / "sweep_overview.csv")
+    assert sorted(overview["noise"].unique()) == [0.1, 0.5, 1.0]
+    assert "## Protocol choices" in report and "## Provenance" in report
+    assert "`test-host` (" in report
+    assert "computed at" not in report  # one commit only
+
+
+def test_report_lists_failed_runs_of_an_experiment(synthetic_store, tmp_path):
+    experiments, store, paper_dir = synthetic_store
+    builder = ReportBuilder(store, tmp_path / "out", paper_dir)
+    section = builder.section(experiments["synth"], seeds=[5], datasets=["toy-a"], methods=["Toy"])
+    assert section.counts == {"done": 0, "failed": 1, "missing": 0}
+    assert "RuntimeError: boom" in section.markdown
+
+
+def test_runs_from_several_commits_are_pointed_out(synthetic_store, tmp_path):
+    experiments, store, paper_dir = synthetic_store
+    spec = expand(experiments["abl"])[0].spec
+    old = store.read(spec.run_id)
+    store.write(
+        dataclasses.replace(old, environment={**old.environment, "git": {"commit": "def0123456"}})
+    )
+    section = ReportBuilder(store, tmp_path / "out", paper_dir).section(experiments["abl"])
+    assert "computed at 2 git commits (abc, def0123456)" in section.markdown
+
+
+def test_density_report_from_real_toy_runs(tmp_path):
+    (experiment,) = parse_config(
+        """
+[experiments.dens]
+title = "Toy densities"
+report = "density"
+datasets = ["toy-a"]
+seeds = [0]
+methods = ["Toy", "ToyB"]
+outputs = ["density_grid"]
+""",
+        "dens.toml",
+    )
+    store = RunStore(tmp_path / "runs")
+    summary = run_grid(
+        [p.spec for p in expand(experiment)], store, SequentialBackend(), progress=False
+    )
+    assert summary.done == 2
+    record = store.read(expand(experiment)[0].spec.run_id)
+    assert set(record.artifacts) == {"density_grid"}
+    out = tmp_path / "out"
+    ReportBuilder(store, out, tmp_path).build([experiment], command="pytest")
+    assert (out / "figures" / "dens_toy-a.png").stat().st_size > 1000
