@@ -52,22 +52,21 @@ class FlowSpec:
 
 
 def spectral_divisors(
-    weights: list[torch.Tensor],
-    us: list[torch.Tensor] | None,
-    vs: list[torch.Tensor] | None,
-    spec: FlowSpec,
+    sigmas: list[torch.Tensor | None], spec: FlowSpec
 ) -> tuple[list[torch.Tensor | None], list[torch.Tensor | None]]:
     """Per layer, the divisor ``r`` of every net (shape ``(2C,)``) and ``dr/dsigma``.
 
-    Both lists hold ``None`` for every layer when there is no spectral normalisation.
+    ``sigmas`` holds each layer's spectral-norm estimates ``u^T W v`` (``None`` without spectral
+    normalisation, for which both returned entries are ``None`` too).
     """
-    if us is None or vs is None:
-        return [None] * len(weights), [None] * len(weights)
     divisors: list[torch.Tensor | None] = []
     slopes: list[torch.Tensor | None] = []
-    for weight, u, v in zip(weights, us, vs):
-        wv = torch.bmm(v.unsqueeze(1), weight.transpose(1, 2)).squeeze(1)
-        ratio = (u * wv).sum(dim=-1) / spec.lipschitz_k
+    for sigma in sigmas:
+        if sigma is None:
+            divisors.append(None)
+            slopes.append(None)
+            continue
+        ratio = sigma / spec.lipschitz_k
         if spec.clip:
             divisors.append(ratio.clamp(min=1.0))
             slopes.append((ratio >= 1.0).to(ratio.dtype) / spec.lipschitz_k)
@@ -161,20 +160,20 @@ def flow_inverse(z, weights, biases, divisors, spec: FlowSpec):
 class FlowFunction(torch.autograd.Function):
     """The coupling stack as one autograd node with a hand-written backward.
 
-    ``apply(x, spec, n_layers, *weights, *biases, *us, *vs)`` with per-layer stacked weights
-    ``(2C, out, in)``, biases ``(2C, out)`` and, with spectral normalisation, the power-iteration
-    vectors ``u`` ``(2C, out)`` and ``v`` ``(2C, in)`` (omitted without it). Returns
-    ``(z, log_det)``.
+    ``apply(x, spec, n_layers, sigmas, *weights, *biases, *us, *vs)`` with per-layer stacked
+    weights ``(2C, out, in)`` and biases ``(2C, out)``; with spectral normalisation, ``sigmas`` is
+    the list of per-layer estimates ``u^T W v`` (shape ``(2C,)``, computed by the caller, e.g. by
+    the power iteration) and ``us`` ``(2C, out)`` and ``vs`` ``(2C, in)`` are the vectors they
+    were computed with; without it ``sigmas`` is ``None`` and the vectors are omitted.
+    Returns ``(z, log_det)``.
     """
 
     @staticmethod
-    def forward(ctx, x, spec: FlowSpec, n_layers: int, *tensors):
+    def forward(ctx, x, spec: FlowSpec, n_layers: int, sigmas, *tensors):
         weights = list(tensors[:n_layers])
         biases = list(tensors[n_layers : 2 * n_layers])
-        sn = len(tensors) > 2 * n_layers
-        us = list(tensors[2 * n_layers : 3 * n_layers]) if sn else None
-        vs = list(tensors[3 * n_layers : 4 * n_layers]) if sn else None
-        divisors, slopes = spectral_divisors(weights, us, vs, spec)
+        sn = sigmas is not None
+        divisors, slopes = spectral_divisors(sigmas if sn else [None] * n_layers, spec)
         log_det = x.new_zeros(x.shape[0])
         per_coupling: list[tuple] = []
         x = x.clone()  # intermediates kept for backward must not alias the caller's input
@@ -190,7 +189,7 @@ class FlowFunction(torch.autograd.Function):
         ctx.spec, ctx.n_layers, ctx.sn = spec, n_layers, sn
         ctx.divisors, ctx.slopes = divisors, slopes
         ctx.per_coupling = per_coupling
-        ctx.save_for_backward(*weights, *(us or []), *(vs or []))
+        ctx.save_for_backward(*weights, *tensors[2 * n_layers :])
         return x, log_det
 
     @staticmethod
@@ -200,9 +199,10 @@ class FlowFunction(torch.autograd.Function):
         weights = saved_tensors[:n_layers]
         us = saved_tensors[n_layers : 2 * n_layers] if sn else None
         vs = saved_tensors[2 * n_layers : 3 * n_layers] if sn else None
-        grad_weights = [torch.zeros_like(w) for w in weights]
+        # Every net's slice of every weight gradient is fully written below (the rank-one sigma
+        # term covers the whole matrix; without SN the sliced first and last layers are zeroed).
+        grad_weights = [torch.empty_like(w) for w in weights]
         grad_biases = [w.new_zeros(w.shape[:2]) for w in weights]
-        grad_divisors = [w.new_zeros(w.shape[0]) for w in weights] if sn else None
         grad_log_det = grad_log_det.unsqueeze(1)
         grad = grad_z
 
@@ -216,30 +216,45 @@ class FlowFunction(torch.autograd.Function):
             grad_x_free = grad_free * exp_s
             grad_x_kept = grad[:, kept]
             for index in reversed(range(n_layers)):
-                last = index == n_layers - 1
+                first, last = index == 0, index == n_layers - 1
                 w = _layer_view(weights[index], index, n_layers, c, spec)
                 h_in, a = saved[3 * index], saved[3 * index + 1]
                 bias_grad = grad_biases[index][nets]
                 if last:
                     bias_grad[:, free] = grad_net.sum(dim=1)
                 else:
-                    bias_grad.copy_(grad_net.sum(dim=1))
+                    torch.sum(grad_net, dim=1, out=bias_grad)
+                grad_weight = grad_weights[index][nets]
                 if sn:
-                    divisor = ctx.divisors[index][nets].view(2, 1, 1)
-                    grad_a = grad_net / divisor
-                    # dL/dr = -sum(grad_a * a) / r, collected for the rank-one sigma term.
-                    grad_divisors[index][nets] = -(grad_a * a).sum(dim=(1, 2)) / divisor.view(2)
+                    divisor = ctx.divisors[index][nets]
+                    grad_a = grad_net / divisor.view(2, 1, 1)
+                    # sigma = u^T W v: dL/dW gets (dL/dr)(dr/dsigma) u v^T, where
+                    # dL/dr = -sum(grad_a * a) / r.
+                    grad_r = -(grad_a * a).sum(dim=(1, 2)) / divisor
+                    coef = (grad_r * ctx.slopes[index][nets]).unsqueeze(1)
+                    torch.mul(
+                        (coef * us[index][nets]).unsqueeze(2),
+                        vs[index][nets].unsqueeze(1),
+                        out=grad_weight,
+                    )
                 else:
                     grad_a = grad_net
-                narrow_input = w.shape[2] < w.shape[1]
-                if narrow_input:  # CPU bmm is slow with few output columns: take the transposes
+                    if first or last:
+                        grad_weight.zero_()
+                if first:  # narrow input: CPU bmm is slow with few output columns, so transpose
                     grad_w = torch.bmm(h_in.transpose(1, 2), grad_a).transpose(1, 2)
                     grad_h = torch.bmm(w.transpose(1, 2), grad_a.transpose(1, 2)).transpose(1, 2)
                 else:
-                    grad_w = torch.bmm(grad_a.transpose(1, 2), h_in)
                     grad_h = torch.bmm(grad_a, w)
-                _layer_view(grad_weights[index], index, n_layers, c, spec).add_(grad_w)
-                if index > 0:
+                if first or last:
+                    if not first:
+                        grad_w = torch.bmm(grad_a.transpose(1, 2), h_in)
+                    _layer_view(grad_weights[index], index, n_layers, c, spec).add_(grad_w)
+                elif sn:
+                    grad_weight.baddbmm_(grad_a.transpose(1, 2), h_in)
+                else:
+                    torch.bmm(grad_a.transpose(1, 2), h_in, out=grad_weight)
+                if not first:
                     activation = saved[3 * (index - 1) + 2]
                     grad_net = torch.ops.aten.leaky_relu_backward(
                         grad_h, activation, LEAKY_RELU_SLOPE, True
@@ -248,11 +263,5 @@ class FlowFunction(torch.autograd.Function):
                     grad_x_kept = grad_x_kept + grad_h.sum(dim=0)
             grad = _merge(grad_x_kept, grad_x_free, kept)
 
-        if sn:
-            for index in range(n_layers):
-                coef = grad_divisors[index] * ctx.slopes[index]
-                grad_weights[index].addcmul_(
-                    (coef.unsqueeze(1) * us[index]).unsqueeze(2), vs[index].unsqueeze(1)
-                )
         n_vectors = 2 * n_layers if sn else 0
-        return (grad, None, None, *grad_weights, *grad_biases, *([None] * n_vectors))
+        return (grad, None, None, None, *grad_weights, *grad_biases, *([None] * n_vectors))

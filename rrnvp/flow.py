@@ -134,28 +134,35 @@ class RealNVPFlow(nn.Module):
     def _tensors(self) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         return [m.weight for m in self.layers], [m.bias for m in self.layers]
 
-    def _vectors(self) -> tuple[list[torch.Tensor] | None, list[torch.Tensor] | None]:
+    def _vectors(self) -> list[torch.Tensor]:
         if not self.spectral_norm:
-            return None, None
-        return [m._u for m in self.layers], [m._v for m in self.layers]
+            return []
+        return [m._u for m in self.layers] + [m._v for m in self.layers]
 
     def _divisors(self) -> list[torch.Tensor | None]:
-        weights, _ = self._tensors()
-        us, vs = self._vectors()
-        return spectral_divisors(weights, us, vs, self.spec)[0]
+        sigmas = [m.sigma() if m.spectral_norm else None for m in self.layers]
+        return spectral_divisors(sigmas, self.spec)[0]
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Map data to latent space: ``z = f(x)`` and ``log|det df/dx|`` per sample.
 
         In training mode every spectrally normalised layer first takes its power iteration(s).
         """
-        if self.training:
-            self.power_iteration()
         weights, biases = self._tensors()
+        if self.training and self.spectral_norm:
+            sigmas = [layer.power_iteration() for layer in self.layers]
+            if not torch.is_grad_enabled():
+                divisors = spectral_divisors(sigmas, self.spec)[0]
+                return flow_forward(x, weights, biases, divisors, self.spec)
+        elif self.spectral_norm and torch.is_grad_enabled():
+            with torch.no_grad():
+                sigmas = [layer.sigma() for layer in self.layers]
+        else:
+            sigmas = None
         if torch.is_grad_enabled():
-            us, vs = self._vectors()
-            extra = [*us, *vs] if us is not None else []
-            return FlowFunction.apply(x, self.spec, len(weights), *weights, *biases, *extra)
+            return FlowFunction.apply(
+                x, self.spec, len(weights), sigmas, *weights, *biases, *self._vectors()
+            )
         return flow_forward(x, weights, biases, self._divisors(), self.spec)
 
     def inverse(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

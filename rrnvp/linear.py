@@ -103,33 +103,44 @@ class StackedLinear(nn.Module):
         return text
 
     @torch.no_grad()
-    def power_iteration(self, n_iterations: int | None = None) -> None:
+    def power_iteration(self, n_iterations: int | None = None) -> torch.Tensor | None:
         """Refine the singular-vector estimates ``u`` and ``v`` in place.
 
         Parameters
         ----------
         n_iterations : int, optional
             Number of iterations; defaults to ``n_power_iterations``.
+
+        Returns
+        -------
+        torch.Tensor or None
+            ``sigma = u^T W v`` for the updated vectors (shape ``(n_nets,)``, no gradient), or
+            ``None`` without spectral normalisation. It reuses the last iteration's ``W v``.
         """
         if not self.spectral_norm:
-            return
+            return None
         n_iterations = self.n_power_iterations if n_iterations is None else n_iterations
         u, v, w = self._u, self._v, self.weight
         # Both products are written as row-vector times matrix: bmm with a single output column
         # (W @ v) takes a much slower kernel on CPU than its transposed form (v^T @ W^T).
+        wv = torch.bmm(v.unsqueeze(1), w.transpose(1, 2)).squeeze(1)
         for _ in range(n_iterations):
             v = F.normalize(torch.bmm(u.unsqueeze(1), w).squeeze(1), dim=-1, eps=1e-12)
-            u = F.normalize(
-                torch.bmm(v.unsqueeze(1), w.transpose(1, 2)).squeeze(1), dim=-1, eps=1e-12
-            )
+            wv = torch.bmm(v.unsqueeze(1), w.transpose(1, 2)).squeeze(1)
+            u = F.normalize(wv, dim=-1, eps=1e-12)
         self._u.copy_(u)
         self._v.copy_(v)
+        return (u * wv).sum(dim=-1)
 
     def sigma(self) -> torch.Tensor:
-        """Power-iteration estimate ``u^T W v`` of each layer's largest singular value."""
+        """Power-iteration estimate ``u^T W v`` of each layer's largest singular value.
+
+        Differentiable with respect to the weight (``u`` and ``v`` are constants).
+        """
         if not self.spectral_norm:
             raise RuntimeError("sigma() is only defined with spectral_norm=True")
-        return torch.einsum("no,noi,ni->n", self._u, self.weight, self._v)
+        wv = torch.bmm(self._v.unsqueeze(1), self.weight.transpose(1, 2)).squeeze(1)
+        return (self._u * wv).sum(dim=-1)
 
     def effective_weight(self) -> torch.Tensor:
         """The weight actually applied: ``W`` itself, or its spectrally normalised form."""
