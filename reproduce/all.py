@@ -6,6 +6,7 @@ Usage::
                             [--seeds 0-4] [--methods ...] [--n-jobs N]
                             [--backend loky|dask|sequential] [--scheduler ADDRESS]
                             [--store results/runs] [--out results] [--device cpu]
+                            [--check REFERENCE.csv [--tolerance T]] [--write-reference CSV]
 
 Finished runs in the store are skipped, failed or damaged ones are computed again; every run is
 written to the store as soon as it finishes, so an interrupted invocation resumes where it
@@ -21,8 +22,9 @@ import socket
 import sys
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
-from reproduce import cli
+from reproduce import check, cli
 from reproduce.backends import (
     Backend,
     BackendUnavailableError,
@@ -107,9 +109,60 @@ def build_parser() -> argparse.ArgumentParser:
     )
     group.add_argument("--no-report", action="store_true", help="do not render the report")
     group.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    group = parser.add_argument_group("AUC regression check")
+    group.add_argument(
+        "--check",
+        metavar="CSV",
+        help="after running, compare every selected run's ROC-AUC with this reference file "
+        "(columns dataset, method, seed, auc_roc; e.g. results/regression/reference.csv or "
+        "results/table1.csv); exit status 3 when a cell is missing or outside --tolerance",
+    )
+    group.add_argument(
+        "--tolerance",
+        type=float,
+        default=check.DEFAULT_TOLERANCE,
+        metavar="T",
+        help="largest accepted |actual - expected| ROC-AUC for --check (default %(default)s)",
+    )
+    group.add_argument(
+        "--write-reference",
+        metavar="CSV",
+        help="after running, write the selected finished runs as a new reference file "
+        "(refuses to overwrite an existing file)",
+    )
     cli.add_output_arguments(parser)
     cli.add_logging_arguments(parser)
     return parser
+
+
+def run_checks(args: argparse.Namespace, experiments) -> int:
+    """``--check`` and ``--write-reference``: 0 when all is well, 3 when a check failed."""
+    runs = check.selected_runs(
+        experiments,
+        RunStore(args.store),
+        datasets=args.datasets,
+        seeds=args.seeds,
+        methods=args.methods,
+    )
+    status = 0
+    if args.write_reference:
+        path = Path(args.write_reference)
+        if path.exists():
+            print(
+                f"error: {path} exists; remove it first to write a new reference", file=sys.stderr
+            )
+            return 2
+        path.parent.mkdir(parents=True, exist_ok=True)
+        check.reference_rows(runs).to_csv(path, index=False)
+        print(f"reference values written to {path}")
+    if args.check:
+        outcome = check.compare(runs, check.load_reference(args.check), args.tolerance)
+        for line in outcome.failures:
+            print(f"AUC regression: {line}")
+        print(outcome.summary(args.tolerance))
+        if not outcome.ok:
+            status = 3
+    return status
 
 
 def make_backend(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Backend:
@@ -223,6 +276,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         path = report.render(args, command)
         print(f"report written to {path}")
+    if args.check or args.write_reference:
+        try:
+            checked = run_checks(args, experiments)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if checked:
+            return checked
     return 1 if summary.failed else 0
 
 
