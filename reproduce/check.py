@@ -17,7 +17,7 @@ REFERENCE_COLUMNS = ("dataset", "method", "seed", "auc_roc")
 
 #: Default tolerance on |actual - expected| ROC-AUC; see results/regression/README.md for the
 #: measurement behind it.
-DEFAULT_TOLERANCE = 0.02
+DEFAULT_TOLERANCE = 0.01
 
 
 @dataclass
