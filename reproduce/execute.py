@@ -157,8 +157,18 @@ def density_grid(estimator: Any, X_train: np.ndarray, y_train: np.ndarray) -> by
     return buffer.getvalue()
 
 
+def _peak_rss_mb() -> float | None:
+    """Peak resident memory of this (worker) process so far, in MiB; None where unknown."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 if sys.platform != "darwin" else 1024 * 1024), 1)
+
+
 def _diagnostics(estimator: Any) -> dict[str, Any]:
-    facts: dict[str, Any] = {}
+    facts: dict[str, Any] = {"worker_peak_rss_mb": _peak_rss_mb()}
     if hasattr(estimator, "n_steps_"):
         facts["n_steps"] = int(estimator.n_steps_)
     history = getattr(estimator, "history_", None)
