@@ -5,7 +5,8 @@ Usage::
     python -m reproduce.report [--config paper] [--only table1,fig4] [--store results/runs]
                                [--out results] [--paper-dir results/paper]
 
-Outputs under ``--out``: ``report.md``, ``tables/<experiment>_runs.csv`` (one row per run),
+Outputs under ``--out``: ``report.md``, ``<experiment>.csv`` (finished runs, long format, with
+``auc_roc``), ``tables/<experiment>_runs.csv`` (one row per run),
 ``tables/<experiment>_auc.csv`` (one row per cell, with the paper's value, the difference and
 the flag), ``tables/<experiment>_auc.md`` / ``.tex``, ``tables/<experiment>_ranks.csv``,
 ``tables/<experiment>_wilcoxon.csv`` and ``figures/<experiment>*.png|pdf``.
@@ -90,6 +91,20 @@ class ReportBuilder:
         frame.to_csv(path, index=False)
         return path
 
+    def _results_csv(self, runs: pd.DataFrame, name: str) -> Path:
+        """``<out>/<experiment>.csv``: one row per finished run, the committed long format."""
+        columns = [
+            "dataset", "method", "seed", "sweep_value", "auc_roc", "average_precision",
+            "fit_seconds", "score_seconds", "n_train", "n_features", "git_commit", "run_id",
+        ]  # fmt: skip
+        done = runs[runs["status"] == "done"].rename(columns={"roc_auc": "auc_roc"})
+        if done["sweep_value"].isna().all():
+            columns.remove("sweep_value")
+        path = self.out_dir / f"{name}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        done[columns].sort_values(["dataset", "method", "seed"]).to_csv(path, index=False)
+        return path
+
     def _paper(
         self, experiment: Experiment
     ) -> tuple[pd.DataFrame | None, pd.Series | None, list[str]]:
@@ -127,6 +142,7 @@ class ReportBuilder:
             s: int((runs["status"] == s).sum()) for s in ("done", "failed", "missing")
         }
         section.files.append(self._csv(runs, f"{experiment.name}_runs.csv"))
+        section.files.append(self._results_csv(runs, experiment.name))
         lines = [f"## {experiment.title}", ""]
         lines.append(
             f"Experiment `{experiment.name}` "
