@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from baselines.runtime import derive_seed, isolated_global_rngs, stdout_to_log, thread_budget
+from rrnvp.base import ThresholdLabelsMixin
 from rrnvp.detector import TrainingDivergedError, resolve_device
 
 logger = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ class BaselineSpec:
         return self.model_class(**self.build_kwargs(params, context))
 
 
-class BaselineDetector(BaseEstimator):
+class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
     """Base of the generated baseline detectors (see :func:`detector_class`); not used directly.
 
     Parameters
@@ -262,9 +263,7 @@ class BaselineDetector(BaseEstimator):
         self.model_ = model
         self.seed_ = seed
         self.device_ = device
-        self.decision_scores_ = scores
-        self.threshold_ = float(np.quantile(scores, 1.0 - float(self.contamination)))
-        self.labels_ = (scores > self.threshold_).astype(int)
+        self._set_training_scores(scores)
         return self
 
     # ------------------------------------------------------------------ scoring
@@ -298,28 +297,6 @@ class BaselineDetector(BaseEstimator):
         """
         return -self.decision_function(X)
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Binary labels, 1 = anomaly, by comparing the score with ``threshold_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of int of shape (n_samples,)
-        """
-        return (self.decision_function(X) > self.threshold_).astype(int)
-
-    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
-        """Fit on ``X`` and return its labels (1 = anomaly)."""
-        return self.fit(X).labels_
-
-    def __sklearn_tags__(self):  # noqa: D105
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = True
-        tags.target_tags.required = False
-        return tags
 
 
 def _class_doc(spec: BaselineSpec) -> str:

@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import TransformerTags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from rrnvp.base import ThresholdLabelsMixin
 from rrnvp.flow import RealNVPFlow
 from rrnvp.linear import SPECTRAL_NORM_MODES
 from rrnvp.training import make_optimizer, train_step
@@ -70,7 +71,7 @@ def _seed_from(random_state: Any) -> int:
     )
 
 
-class FlowDetector(TransformerMixin, BaseEstimator):
+class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
     """Real NVP anomaly detector with optional trimming and spectral normalisation.
 
     Scores are negative log-densities under a Real NVP flow trained on the (contaminated) training
@@ -341,9 +342,7 @@ class FlowDetector(TransformerMixin, BaseEstimator):
                 f"the trained model gives non-finite scores on {int((~np.isfinite(scores)).sum())} "
                 f"training samples after {step} steps; lower learning_rate"
             )
-        self.decision_scores_ = scores
-        self.threshold_ = float(np.quantile(scores, 1.0 - float(self.contamination)))
-        self.labels_ = (scores > self.threshold_).astype(int)
+        self._set_training_scores(scores)
         return self
 
     # ------------------------------------------------------------------ scoring
@@ -389,23 +388,6 @@ class FlowDetector(TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples,)
         """
         return -self.score_samples(X)
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Binary labels, 1 = anomaly, by comparing the score with ``threshold_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of int of shape (n_samples,)
-        """
-        return (self.decision_function(X) > self.threshold_).astype(int)
-
-    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
-        """Fit on ``X`` and return its labels (1 = anomaly)."""
-        return self.fit(X).labels_
 
     # ------------------------------------------------------------------ the flow as a map
     @torch.no_grad()
@@ -463,8 +445,6 @@ class FlowDetector(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.requires_fit = True
-        tags.target_tags.required = False
         # transform / inverse_transform map to and from the latent space (float64 output).
         tags.transformer_tags = TransformerTags(preserves_dtype=["float64"])
         return tags
