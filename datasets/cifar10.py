@@ -57,17 +57,8 @@ logger = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike[str]
 
-PAPER_CLASS_NAMES: tuple[str, ...] = (
-    "airplane",
-    "auto",
-    "bird",
-    "cat",
-    "deer",
-    "dog",
-    "frog",
-    "horse",
-    "ship",
-    "truck",
+PAPER_CLASS_NAMES: tuple[str, ...] = tuple(
+    "auto" if name == "automobile" else name for name in CIFAR10_CLASSES
 )
 """The paper's class names, in CIFAR-10 label order (its table lists truck before ship)."""
 
