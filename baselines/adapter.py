@@ -66,6 +66,22 @@ UNIT_INTERVAL_OPEN_RIGHT = ParamCheck(lambda v: _is_real(v) and 0 <= v < 1, "a n
 BOOL = ParamCheck(lambda v: isinstance(v, bool | np.bool_), "a bool")
 
 
+def square_limit(dtype: str, n_features: int) -> float:
+    """Largest input magnitude whose squared Euclidean distances stay finite in ``dtype``.
+
+    Two rows within ``[-L, L]^d`` are at most ``4 d L^2`` apart (squared), so
+    ``L = sqrt(max / (4 d))``.
+    """
+    return float(np.sqrt(np.finfo(dtype).max / (4.0 * max(n_features, 1))))
+
+
+def _reports_non_finite(exc: ValueError) -> bool:
+    """Whether a model's ValueError complains about NaN/infinite values (on validated input
+    these are the model's own: its computations overflowed or diverged)."""
+    message = str(exc)
+    return any(word in message for word in ("NaN", "infinity", "not finite"))
+
+
 @dataclass(frozen=True)
 class BaselineSpec:
     """How one baseline is built, run and scored.
@@ -95,6 +111,10 @@ class BaselineSpec:
         The detector takes a ``device`` parameter.
     checks : Mapping[str, ParamCheck]
         Constraints checked in ``fit`` before the model is built.
+    overflow_dtype : {"float32", "float64"} or None
+        Precision in which the model squares its inputs (float32 networks; float64 distances
+        and RBF kernels). Inputs whose squared distances would overflow it are refused with a
+        ``ValueError`` (see :func:`square_limit`); None accepts any finite value (trees).
     """
 
     name: str
@@ -108,6 +128,7 @@ class BaselineSpec:
     uses_torch: bool = False
     has_device: bool = False
     checks: Mapping[str, ParamCheck] = field(default_factory=dict)
+    overflow_dtype: str | None = None
 
     def build(self, params: Mapping[str, Any], context: RunContext) -> Any:
         """An unfitted instance of ``model_class`` for these parameters."""
@@ -189,12 +210,13 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
             ensure_min_samples=2 if reset else 1,
             ensure_all_finite=True,
         )
-        if self.spec.uses_torch:
-            limit = float(np.finfo(np.float32).max)
-            if X.size and np.abs(X).max() > limit:
+        dtype = self.spec.overflow_dtype
+        if dtype is not None and X.size:
+            limit = square_limit(dtype, X.shape[1])
+            if np.abs(X).max() > limit:
                 raise ValueError(
-                    f"X contains values with magnitude above {limit:.3g}, which overflow the "
-                    f"float32 network of {self.spec.name!r}; rescale the data"
+                    f"X contains values with magnitude above {limit:.3g}, which overflow "
+                    f"{dtype} when {self.spec.name!r} squares them; rescale the data"
                 )
         return X
 
@@ -237,8 +259,10 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
         ValueError
             On invalid parameters or input data.
         rrnvp.TrainingDivergedError
-            When the fitted model gives non-finite scores on the training data.
+            When training or the fitted model's scores on the training data become non-finite.
+            Like any failed fit, it leaves the detector unfitted.
         """
+        self._mark_unfitted()
         self._validate_params()
         X = self._validate_X(X, reset=True)
         seed = derive_seed(self.random_state)
@@ -253,7 +277,15 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
         )
         with self._running(seed):
             model = self.spec.build(self._model_params(), context)
-            model.fit(X)
+            try:
+                model.fit(X)
+            except ValueError as exc:
+                if not _reports_non_finite(exc):
+                    raise
+                raise TrainingDivergedError(
+                    f"{self.spec.name}: training produced non-finite values ({exc}); lower the "
+                    "learning rate or rescale the data"
+                ) from exc
         scores = self._anomaly_scores(model, seed, X, training=True)
         if not np.all(np.isfinite(scores)):
             raise TrainingDivergedError(
@@ -277,9 +309,34 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples,)
+            Always finite.
+
+        Raises
+        ------
+        ValueError
+            On invalid input, including finite values too large for the fitted model to score.
         """
         check_is_fitted(self)
-        return self._anomaly_scores(self.model_, self.seed_, self._validate_X(X, reset=False))
+        X = self._validate_X(X, reset=False)
+        try:
+            scores = self._anomaly_scores(self.model_, self.seed_, X)
+        except ValueError as exc:
+            if not _reports_non_finite(exc):
+                raise
+            raise ValueError(f"{self._too_large_for_the_model(X)} ({exc})") from exc
+        n_bad = int(np.count_nonzero(~np.isfinite(scores)))
+        if n_bad:
+            raise ValueError(
+                f"{self._too_large_for_the_model(X)}: {n_bad} of {scores.size} scores are not "
+                "finite"
+            )
+        return scores
+
+    def _too_large_for_the_model(self, X: np.ndarray) -> str:
+        return (
+            f"{self.spec.name}: the values of X (largest magnitude {np.abs(X).max():.3g}) are "
+            "too large for the fitted model; rescale the data"
+        )
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Normality score: the negated anomaly score (higher = more normal).
@@ -296,7 +353,6 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
         ndarray of shape (n_samples,)
         """
         return -self.decision_function(X)
-
 
 
 def _class_doc(spec: BaselineSpec) -> str:

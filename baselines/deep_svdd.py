@@ -40,6 +40,8 @@ import torch
 from torch import nn
 from tqdm.auto import trange
 
+from rrnvp.detector import TrainingDivergedError
+
 logger = logging.getLogger(__name__)
 
 _CENTRE_EPS = 0.1  # Ruff et al.: |c_j| < eps is moved to +-eps so that a zero net cannot hit c
@@ -139,11 +141,17 @@ class DeepSVDDModel:
         batch_size = min(self.batch_size, data.shape[0])
         losses: list[float] = []
         network.train()
-        for _ in trange(n_epochs, desc=f"Deep-SVDD {phase}", disable=not self.verbose):
+        for epoch in trange(n_epochs, desc=f"Deep-SVDD {phase}", disable=not self.verbose):
             order = torch.randperm(data.shape[0], generator=generator).to(self.device)
             total = torch.zeros((), device=self.device)
-            for start in range(0, data.shape[0], batch_size):
+            for step, start in enumerate(range(0, data.shape[0], batch_size)):
                 loss = loss_of_batch(data[order[start : start + batch_size]])
+                if not torch.isfinite(loss):
+                    raise TrainingDivergedError(
+                        f"Deep-SVDD {phase}: the loss became {loss.item()} at epoch {epoch}, "
+                        f"step {step}; lower learning_rate (now {self.learning_rate}) or "
+                        "rescale the data"
+                    )
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()

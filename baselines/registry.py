@@ -103,6 +103,7 @@ AE_SPEC = BaselineSpec(
     build_kwargs=_ae_kwargs,
     anomaly_scores=_pyod_scores,
     uses_torch=True,
+    overflow_dtype="float32",
     has_device=True,
     checks={
         "hidden_features": POSITIVE_INT,
@@ -177,6 +178,7 @@ VAE_SPEC = BaselineSpec(
     build_kwargs=_vae_kwargs,
     anomaly_scores=_pyod_scores,
     uses_torch=True,
+    overflow_dtype="float32",
     has_device=True,
     checks={
         "hidden_features": POSITIVE_INT,
@@ -227,6 +229,7 @@ DEEP_SVDD_SPEC = BaselineSpec(
     build_kwargs=_deep_svdd_kwargs,
     anomaly_scores=_pyod_scores,
     uses_torch=True,
+    overflow_dtype="float32",
     has_device=True,
     checks={
         "hidden_features": POSITIVE_INT,
@@ -278,6 +281,7 @@ SO_GAAL_SPEC = BaselineSpec(
     build_kwargs=_so_gaal_kwargs,
     anomaly_scores=_so_gaal_scores,
     uses_torch=True,
+    overflow_dtype="float32",
     has_device=False,
     checks={
         "stop_epochs": POSITIVE_INT,
@@ -324,6 +328,7 @@ OCSVM_SPEC = BaselineSpec(
         "max_iter": "Solver iteration limit, -1 = none (default).",
     },
     build_kwargs=_ocsvm_kwargs,
+    overflow_dtype="float64",  # squared distances (RBF kernel / neighbours)
     anomaly_scores=_sklearn_scores,
 )
 
@@ -360,6 +365,7 @@ LOF_SPEC = BaselineSpec(
         "p": "Minkowski power, 2 = Euclidean (default).",
     },
     build_kwargs=_lof_kwargs,
+    overflow_dtype="float64",  # squared distances (RBF kernel / neighbours)
     anomaly_scores=_sklearn_scores,
     training_scores=_lof_training_scores,
 )

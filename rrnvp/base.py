@@ -12,10 +12,19 @@ class ThresholdLabelsMixin:
 
     PyOD's convention: scores are higher for more anomalous points; ``threshold_`` is the
     ``1 - contamination`` quantile of the training scores and ``predict`` returns 1 for points
-    scored above it. Subclasses call :meth:`_set_training_scores` at the end of ``fit``.
+    scored above it. Subclasses call :meth:`_mark_unfitted` at the start of ``fit`` and
+    :meth:`_set_training_scores` at its end.
     """
 
     contamination: float
+
+    def _mark_unfitted(self) -> None:
+        """Forget a previous fit; called first in ``fit`` so a failed fit leaves no stale model."""
+        self.__dict__.pop("decision_scores_", None)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Fitted once a fit has completed (``decision_scores_`` is set last)."""
+        return hasattr(self, "decision_scores_")
 
     def _set_training_scores(self, scores: np.ndarray) -> None:
         """Store the training scores and derive ``threshold_`` and ``labels_`` from them."""

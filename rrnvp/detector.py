@@ -32,8 +32,12 @@ _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 _SCORE_CHUNK = 8192
 
 
-class TrainingDivergedError(FloatingPointError):
-    """Raised when the training loss or the fitted model's scores become non-finite."""
+class TrainingDivergedError(FloatingPointError, ValueError):
+    """Raised when the training loss or the fitted model's scores become non-finite.
+
+    Also a ``ValueError``: the cause is a value the model cannot handle (unscaled data, an
+    absurd learning rate), so ``except ValueError`` catches it like any other bad input.
+    """
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -279,7 +283,9 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
             On invalid parameters or input data.
         TrainingDivergedError
             When the training loss becomes non-finite; the message names the epoch and step.
+            Like any failed fit, it leaves the detector unfitted.
         """
+        self._mark_unfitted()
         self._validate_params()
         X = self._validate_X(X, reset=True)
         device = resolve_device(self.device)
@@ -372,9 +378,25 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples,)
+            Always finite.
+
+        Raises
+        ------
+        ValueError
+            On invalid input, including finite values too large for the model to evaluate.
         """
         check_is_fitted(self)
-        return self._log_density(self._validate_X(X, reset=False))
+        X = self._validate_X(X, reset=False)
+        log_density = self._log_density(X)
+        bad = ~np.isfinite(log_density)
+        if bad.any():
+            raise ValueError(
+                f"{int(bad.sum())} of {bad.size} samples have a non-finite log-density under the "
+                f"fitted {self.dtype} model: their values (largest magnitude "
+                f"{np.abs(X[bad]).max():.3g}) are too large for it; rescale the data"
+                + (" or use dtype='float64'" if self.dtype == "float32" else "")
+            )
+        return log_density
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Anomaly score: negative log-density (higher = more anomalous).
