@@ -91,6 +91,26 @@ def rank_table(
     return table
 
 
+def _table_rows(compared: pd.DataFrame, methods: Sequence[str], datasets: Sequence[str]):
+    """For each dataset, its cells in method order: ``(method, cell or None, is_best)``.
+
+    ``cell`` is the row of ``compared`` for (dataset, method) or ``None`` when there is none;
+    ``is_best`` marks the highest mean AUC of the dataset (ties all marked).
+    """
+    cells = compared.set_index(["dataset", "method"])
+    for dataset in datasets:
+        means = [cells["auc_mean"].get((dataset, m), np.nan) for m in methods]
+        best = np.nanmax(means) if np.isfinite(means).any() else np.nan
+        yield dataset, [
+            (
+                method,
+                cells.loc[(dataset, method)] if (dataset, method) in cells.index else None,
+                bool(np.isfinite(mean) and mean == best),
+            )
+            for method, mean in zip(methods, means)
+        ]
+
+
 def markdown_auc_table(
     compared: pd.DataFrame,
     methods: Sequence[str],
@@ -99,21 +119,17 @@ def markdown_auc_table(
 ) -> str:
     """Datasets x methods: ``mean ± std`` (best per row in bold), the paper's value and the
     difference beneath, ``†`` where the difference exceeds 2 × the larger std; rank rows last."""
-    cells = compared.set_index(["dataset", "method"])
     has_paper = compared["paper_mean"].notna().any()
     header = "| Dataset | " + " | ".join(methods) + " |"
     lines = [header, "|---|" + "---:|" * len(methods)]
-    for dataset in datasets:
-        means = [cells["auc_mean"].get((dataset, m), np.nan) for m in methods]
-        best = np.nanmax(means) if np.isfinite(means).any() else np.nan
+    for dataset, entries in _table_rows(compared, methods, datasets):
         row = []
-        for method, mean in zip(methods, means):
-            if (dataset, method) not in cells.index:
+        for _method, cell, is_best in entries:
+            if cell is None:
                 row.append("—")
                 continue
-            cell = cells.loc[(dataset, method)]
-            text = f"{_fmt(mean)} ± {_fmt(cell['auc_std'])}"
-            if np.isfinite(mean) and mean == best:
+            text = f"{_fmt(cell['auc_mean'])} ± {_fmt(cell['auc_std'])}"
+            if is_best:
                 text = f"**{text}**"
             if has_paper and np.isfinite(cell["paper_mean"]):
                 paper_text = f"paper {_fmt(cell['paper_mean'])}, Δ {_signed(cell['difference'])}"
@@ -160,7 +176,6 @@ def latex_auc_table(
     label: str = "",
 ) -> str:
     """The same table as :func:`markdown_auc_table` for LaTeX (``booktabs``)."""
-    cells = compared.set_index(["dataset", "method"])
     has_paper = compared["paper_mean"].notna().any()
     lines = [
         r"\begin{table}[t]",
@@ -170,17 +185,14 @@ def latex_auc_table(
         "Dataset & " + " & ".join(_latex_escape(m) for m in methods) + r" \\",
         r"\midrule",
     ]
-    for dataset in datasets:
-        means = [cells["auc_mean"].get((dataset, m), np.nan) for m in methods]
-        best = np.nanmax(means) if np.isfinite(means).any() else np.nan
+    for dataset, entries in _table_rows(compared, methods, datasets):
         row = []
-        for method, mean in zip(methods, means):
-            if (dataset, method) not in cells.index:
+        for _method, cell, is_best in entries:
+            if cell is None:
                 row.append("--")
                 continue
-            cell = cells.loc[(dataset, method)]
-            core = f"{_fmt(mean)}$\\pm${_fmt(cell['auc_std'])}".replace("—", "--")
-            if np.isfinite(mean) and mean == best:
+            core = f"{_fmt(cell['auc_mean'])}$\\pm${_fmt(cell['auc_std'])}".replace("—", "--")
+            if is_best:
                 core = rf"\textbf{{{core}}}"
             if cell["flag"]:
                 core += r"$^\dagger$"
