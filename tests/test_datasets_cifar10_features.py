@@ -16,28 +16,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 import datasets
 from datasets import cifar10, extractors, features
 from datasets.extractors import FeatureExtractor, Weights
 from datasets.fetch import DatasetFileError
-from datasets.images import CIFAR10_CLASSES, ImageFolderSource
+from datasets.images import ImageFolderSource
+from tests import cifar10_fixtures
 
 PER_CLASS = {"train": 8, "test": 3}
 
 
 def make_tree(root: Path, per_class: dict[str, int] = PER_CLASS, seed: int = 0) -> Path:
-    """A tiny ImageFolder tree of 16x16 JPEGs whose colour depends on the class."""
-    rng = np.random.default_rng(seed)
-    for part, count in per_class.items():
-        for label, name in enumerate(CIFAR10_CLASSES):
-            folder = root / part / name
-            folder.mkdir(parents=True)
-            for i in range(count):
-                pixels = np.clip(rng.normal(25 * label, 20, (16, 16, 3)), 0, 255).astype(np.uint8)
-                Image.fromarray(pixels).save(folder / f"{i:04d}.jpg", quality=90)
-    return root
+    """The shared tiny tree, with this module's images per class by default."""
+    return cifar10_fixtures.make_tree(root, per_class, seed)
 
 
 class TinyNetwork(torch.nn.Module):

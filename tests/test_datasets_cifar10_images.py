@@ -15,21 +15,14 @@ from PIL import Image
 from datasets import images
 from datasets.fetch import DatasetFileError, DatasetUnavailableError
 from datasets.images import CIFAR10_CLASSES, ImageFolderSource
+from tests import cifar10_fixtures
 
 PER_CLASS = {"train": 3, "test": 2}
 
 
 def make_tree(root: Path, per_class: dict[str, int] = PER_CLASS, seed: int = 0) -> Path:
-    """A tiny ImageFolder tree of 16x16 JPEGs whose colour depends on the class."""
-    rng = np.random.default_rng(seed)
-    for part, count in per_class.items():
-        for label, name in enumerate(CIFAR10_CLASSES):
-            folder = root / part / name
-            folder.mkdir(parents=True)
-            for i in range(count):
-                pixels = np.clip(rng.normal(25 * label, 20, (16, 16, 3)), 0, 255).astype(np.uint8)
-                Image.fromarray(pixels).save(folder / f"{i:04d}.jpg", quality=90)
-    return root
+    """The shared tiny tree, with this module's images per class by default."""
+    return cifar10_fixtures.make_tree(root, per_class, seed)
 
 
 @pytest.fixture
