@@ -13,9 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from pyod.models.auto_encoder import AutoEncoder
 from pyod.models.so_gaal import SO_GAAL
-from pyod.models.vae import VAE
 from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.svm import OneClassSVM
@@ -33,6 +31,7 @@ from baselines.adapter import (
     detector_class,
 )
 from baselines.deep_svdd import DeepSVDDModel
+from baselines.pyod_batches import BatchedAutoEncoder, BatchedVAE
 
 
 def _pyod_scores(model: Any, X: np.ndarray) -> np.ndarray:
@@ -76,8 +75,9 @@ def _ae_kwargs(p: Mapping[str, Any], c: RunContext) -> dict[str, Any]:
 
 AE_SPEC = BaselineSpec(
     name="ae",
-    summary="Autoencoder baseline (PyOD ``AutoEncoder``): anomaly score = reconstruction error.",
-    model_class=AutoEncoder,
+    summary="Autoencoder baseline (PyOD ``AutoEncoder``, whole-matrix batching): anomaly score = "
+    "reconstruction error.",
+    model_class=BatchedAutoEncoder,
     defaults={
         "hidden_features": 256,
         "latent_features": 10,
@@ -149,8 +149,9 @@ def _vae_kwargs(p: Mapping[str, Any], c: RunContext) -> dict[str, Any]:
 
 VAE_SPEC = BaselineSpec(
     name="vae",
-    summary="Variational autoencoder baseline (PyOD ``VAE``): score = reconstruction error.",
-    model_class=VAE,
+    summary="Variational autoencoder baseline (PyOD ``VAE``, whole-matrix batching): score = "
+    "reconstruction error.",
+    model_class=BatchedVAE,
     defaults={
         "hidden_features": 128,
         "latent_features": 10,

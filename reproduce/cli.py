@@ -19,6 +19,8 @@ from reproduce.config import (
 DEFAULT_STORE = Path("results/runs")
 DEFAULT_OUT = Path("results")
 DEFAULT_PAPER_DIR = Path("results/paper")
+DEFAULT_CAUSES = Path("results/causes.toml")
+RUN_SOURCES = ("auto", "store", "csv")
 
 _RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
 
@@ -96,7 +98,7 @@ def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--store``, ``--out``, ``--paper-dir``."""
+    """``--store``, ``--out``, ``--paper-dir``, ``--causes``, ``--runs-from``."""
     group = parser.add_argument_group("files")
     group.add_argument(
         "--store",
@@ -118,6 +120,23 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_PAPER_DIR,
         metavar="DIR",
         help=f"the paper's numbers (default: {DEFAULT_PAPER_DIR})",
+    )
+    group.add_argument(
+        "--causes",
+        type=Path,
+        default=DEFAULT_CAUSES,
+        metavar="FILE",
+        help="likely causes of the cells that differ from the paper, listed in the verdict "
+        f"(default: {DEFAULT_CAUSES})",
+    )
+    group.add_argument(
+        "--runs-from",
+        choices=RUN_SOURCES,
+        default="auto",
+        help="where the report reads finished runs: 'store' (the run store), 'csv' (the "
+        "committed long-format <out>/<experiment>.csv files, so the report re-renders without "
+        "the store or any rerun), or 'auto' (default): per experiment, the store when it holds "
+        "any of the experiment's runs, else the committed CSV when there is one",
     )
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from reproduce import cli
 from reproduce.config import ConfigError, Experiment, expand
-from reproduce.results import auc_matrix, run_rows, summarise
+from reproduce.results import auc_matrix, csv_run_rows, read_results_csv, run_rows, summarise
 from reproduce.store import CorruptRecordError, RunRecord, RunStore, StoreScan
 from reproduce.tables import (
     average_ranks,
@@ -54,6 +54,14 @@ class Section:
     files: list[Path] = field(default_factory=list)
     records: list[RunRecord] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    #: "store" or "csv": where the finished runs were read from.
+    source: str = "store"
+    #: Per-cell summary with the paper comparison (``tables/<experiment>_auc.csv``).
+    compared: pd.DataFrame | None = None
+    #: Rank table of an ``auc_table`` experiment (``tables/<experiment>_ranks.csv``).
+    ranks: pd.DataFrame | None = None
+    #: The experiment's long run table (as ``tables/<experiment>_runs.csv``).
+    runs: pd.DataFrame | None = None
 
 
 class ReportBuilder:
@@ -66,12 +74,28 @@ class ReportBuilder:
         Where ``report.md``, ``tables/`` and ``figures/`` go.
     paper_dir : Path
         Folder of the paper's CSV files (``results/paper``).
+    causes_path : Path, optional
+        The likely causes of cells that differ from the paper (``results/causes.toml``).
+    runs_from : {"auto", "store", "csv"}, default="auto"
+        Where finished runs are read: the store, the committed ``<out>/<experiment>.csv``
+        files, or per experiment the store when it holds any of its runs, else the CSV.
     """
 
-    def __init__(self, store: RunStore, out_dir: Path, paper_dir: Path) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        out_dir: Path,
+        paper_dir: Path,
+        causes_path: Path | None = None,
+        runs_from: str = "auto",
+    ) -> None:
+        if runs_from not in ("auto", "store", "csv"):
+            raise ValueError(f"runs_from must be 'auto', 'store' or 'csv', got {runs_from!r}")
         self.store = store
         self.out_dir = Path(out_dir)
         self.paper_dir = Path(paper_dir)
+        self.causes_path = Path(causes_path) if causes_path is not None else None
+        self.runs_from = runs_from
         self.tables_dir = self.out_dir / "tables"
         self.figures_dir = self.out_dir / "figures"
         self.scan: StoreScan = store.scan()
@@ -124,6 +148,20 @@ class ReportBuilder:
                 notes.append(f"paper ranks {path} not found")
         return paper_auc, paper_rank, notes
 
+    def _source(self, points, results_csv: Path) -> str:
+        """Where one experiment's runs are read from (see ``runs_from``)."""
+        if self.runs_from == "store":
+            return "store"
+        if self.runs_from == "csv":
+            if not results_csv.is_file():
+                raise FileNotFoundError(
+                    f"--runs-from csv: {results_csv} does not exist; render from the store or "
+                    "commit the experiment's results CSV first"
+                )
+            return "csv"
+        in_store = any(p.spec.run_id in self.scan.records for p in points)
+        return "csv" if not in_store and results_csv.is_file() else "store"
+
     # ------------------------------------------------------------------ one experiment
     def section(
         self,
@@ -135,28 +173,40 @@ class ReportBuilder:
     ) -> Section:
         """Tables, statistics and figures of one experiment."""
         points = expand(experiment, datasets=datasets, seeds=seeds, methods=methods)
-        runs = run_rows(points, self.scan.records)
+        results_csv = self.out_dir / f"{experiment.name}.csv"
         section = Section(experiment, "")
-        section.records = [self.scan.records[r] for r in runs["run_id"] if r in self.scan.records]
+        section.source = self._source(points, results_csv)
+        if section.source == "csv":
+            runs = csv_run_rows(points, read_results_csv(results_csv))
+        else:
+            runs = run_rows(points, self.scan.records)
+            section.records = [
+                self.scan.records[r] for r in runs["run_id"] if r in self.scan.records
+            ]
+        section.runs = runs
         section.counts = {
             s: int((runs["status"] == s).sum()) for s in ("done", "failed", "missing")
         }
         section.files.append(self._csv(runs, f"{experiment.name}_runs.csv"))
-        section.files.append(self._results_csv(runs, experiment.name))
+        if section.source == "store":
+            section.files.append(self._results_csv(runs, experiment.name))
+        else:
+            section.files.append(results_csv)
         lines = [f"## {experiment.title}", ""]
+        where = "the store" if section.source == "store" else f"`{self._rel(results_csv)}`"
         lines.append(
             f"Experiment `{experiment.name}` "
             f"({experiment.source.name if experiment.source else 'config'}): "
             f"{len(runs)} runs — {section.counts['done']} done, {section.counts['failed']} failed, "
-            f"{section.counts['missing']} not in the store."
+            f"{section.counts['missing']} not in {where}."
         )
-        commits = sorted(
-            {
-                str((r.environment.get("git") or {}).get("commit"))[:10]
-                for r in section.records
-                if r.done
-            }
-        )
+        if section.source == "csv":
+            lines.append(
+                f"\n> Rendered from the committed results file `{self._rel(results_csv)}` "
+                "(finished runs only), not from a run store."
+            )
+        done_runs = runs[runs["status"] == "done"]
+        commits = sorted({str(c)[:10] for c in done_runs["git_commit"].dropna()})
         if len(commits) > 1:
             lines.append(
                 f"\n> These runs were computed at {len(commits)} git commits "
@@ -198,6 +248,7 @@ class ReportBuilder:
         summary = summarise(runs)
         paper_auc, paper_rank, notes = self._paper(experiment)
         compared = compare_with_paper(summary, paper_auc)
+        section.compared = compared
         section.files.append(self._csv(compared, f"{experiment.name}_auc.csv"))
         lines = [f"> {note}" for note in notes]
 
@@ -289,6 +340,7 @@ class ReportBuilder:
         printed = paper_rank.reindex(methods) if paper_rank is not None else None
         ranks = rank_table(ours, printed, paper_from_means)
         ranks.index.name = "method"
+        section.ranks = ranks
         section.files.append(self._csv(ranks.reset_index(), f"{experiment.name}_ranks.csv"))
         md = markdown_auc_table(compared, methods, datasets, ranks)
         tex = latex_auc_table(
@@ -348,7 +400,9 @@ class ReportBuilder:
                 if rows.empty:
                     continue
                 first = rows.sort_values("seed").iloc[0]
-                record = self.scan.records[first["run_id"]]
+                record = self.scan.records.get(first["run_id"])
+                if record is None:  # rendered from the results CSV: no density grids
+                    continue
                 try:
                     grids[method] = figures.load_density_grid(
                         self.store.read_artifact(record, "density_grid")
@@ -359,7 +413,18 @@ class ReportBuilder:
                 aucs[method] = float(first["roc_auc"])
                 seeds_shown.add(int(first["seed"]))
             if not grids:
-                lines.append(f"No finished runs with a density grid for {dataset}.\n")
+                existing = self.figures_dir / f"{experiment.name}_{dataset}.png"
+                if section.source == "csv" and existing.is_file():
+                    lines += [
+                        f"![{experiment.name} {dataset}]({self._rel(existing)})",
+                        "",
+                        "> The density grids are in the run store, not in the results CSV: the "
+                        "figure above is the one rendered from the store, kept unchanged.",
+                        "",
+                    ]
+                    section.files.append(existing)
+                else:
+                    lines.append(f"No finished runs with a density grid for {dataset}.\n")
                 continue
             seed_text = ", ".join(str(s) for s in sorted(seeds_shown))
             figure = figures.density_figure(
@@ -416,86 +481,182 @@ class ReportBuilder:
         sections = [
             self.section(e, datasets=datasets, seeds=seeds, methods=methods) for e in experiments
         ]
+        provenance = self._provenance_by_experiment(sections)
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        sources = sorted({s.source for s in sections})
+        source_text = {
+            ("store",): f"from the run store `{self.store.root}` ({len(self.scan.records)} records"
+            + (f", {len(self.scan.corrupt)} corrupt file(s) ignored" if self.scan.corrupt else "")
+            + ")",
+            ("csv",): f"from the committed results CSVs in `{self.out_dir}` (no run store)",
+        }.get(
+            tuple(sources),
+            f"from the run store `{self.store.root}` and, for experiments it lacks, the committed "
+            f"results CSVs in `{self.out_dir}`",
+        )
         lines = [
             "# RobustRealNVP reproduction report",
             "",
-            f"Generated {now} by `{command}` from the run store `{self.store.root}` "
-            f"({len(self.scan.records)} records"
-            + (f", {len(self.scan.corrupt)} corrupt file(s) ignored" if self.scan.corrupt else "")
-            + "). Paper: B. Liu, P.-N. Tan and J. Zhou, *Unsupervised Anomaly Detection by Robust "
-            "Density Estimation*, AAAI 2022; its numbers come from "
-            f"`{self.paper_dir}` (see its README).",
+            f"Generated {now} by `{command}` {source_text}. Paper: B. Liu, P.-N. Tan and J. Zhou, "
+            "*Unsupervised Anomaly Detection by Robust Density Estimation*, AAAI 2022; its "
+            f"numbers come from `{self.paper_dir}` (see its README).",
             "",
-            "| Experiment | Title | Runs done | Failed | Not in store |",
-            "|---|---|---:|---:|---:|",
+        ]
+        lines += self._verdict(sections)
+        lines += [
+            "## Experiments",
+            "",
+            "| Experiment | Title | Runs done | Failed | Not found | Read from |",
+            "|---|---|---:|---:|---:|---|",
         ]
         for s in sections:
             lines.append(
                 f"| `{s.experiment.name}` | {s.experiment.title} | {s.counts.get('done', 0)} "
-                f"| {s.counts.get('failed', 0)} | {s.counts.get('missing', 0)} |"
+                f"| {s.counts.get('failed', 0)} | {s.counts.get('missing', 0)} | "
+                f"{'run store' if s.source == 'store' else 'results CSV'} |"
             )
         lines.append("")
         for s in sections:
             lines.append(s.markdown)
-        lines += self._commands(command)
+        lines += self._commands(command, provenance)
         lines += ["## Protocol choices", "", PROTOCOL_FILE.read_text(encoding="utf-8"), ""]
-        lines += self._provenance([r for s in sections for r in s.records])
+        lines += self._provenance(provenance)
         path = self._write(self.out_dir / "report.md", "\n".join(lines))
         return path
 
-    def _commands(self, command: str) -> list[str]:
-        lines = ["## Commands", "", "Runner invocations recorded in the store (newest last):", ""]
-        latest: dict[str, dict] = {}
+    def _verdict(self, sections: Sequence[Section]) -> list[str]:
+        from reproduce import verdict
+
+        compared = {s.experiment.name: s.compared for s in sections if s.compared is not None}
+        ranks = {s.experiment.name: s.ranks for s in sections if s.ranks is not None}
+        rules = verdict.read_causes(self.causes_path) if self.causes_path else []
+        claims = verdict.evaluate_claims(compared, ranks)
+        flagged = verdict.flagged_cells(compared, rules)
+        if compared:
+            self._csv(flagged, "flagged_cells.csv")
+        causes = str(self.causes_path) if self.causes_path else "(no causes file)"
+        return verdict.render_verdict(claims, flagged, causes, rules)
+
+    # ------------------------------------------------------------------ provenance
+    @property
+    def provenance_path(self) -> Path:
+        """``<out>/provenance.json``: per experiment, what computed its runs."""
+        return self.out_dir / "provenance.json"
+
+    def _summarise_records(self, experiment: str, records: Sequence[RunRecord]) -> dict:
+        unique = list({r.run_id: r for r in records if r.done}.values())
+
+        def counted(values) -> dict[str, int]:
+            counts = pd.Series([str(v) for v in values]).value_counts()
+            return {str(k): int(v) for k, v in counts.items()}
+
+        versions = pd.DataFrame([r.environment.get("versions", {}) for r in unique])
+        invocations: dict[str, dict] = {}
         for entry in self.store.invocations():  # the end line of an invocation follows its start
-            latest[entry.get("invocation") or str(len(latest))] = entry
-        invocations = list(latest.values())
-        if not invocations:
+            if experiment in (entry.get("experiments") or []):
+                invocations[entry.get("invocation") or str(len(invocations))] = entry
+        return {
+            "runs_used": len(unique),
+            "computed_from": min((r.started_at for r in unique if r.started_at), default=None),
+            "computed_to": max((r.finished_at for r in unique if r.finished_at), default=None),
+            "cpu_worker_hours": round(
+                sum(float(r.timing.get("total_seconds") or 0.0) for r in unique) / 3600, 3
+            ),
+            "git_commits": counted(
+                f"{(r.environment.get('git') or {}).get('commit')}"
+                + ("+dirty" if (r.environment.get("git") or {}).get("dirty") else "")
+                for r in unique
+            ),
+            "hosts": counted(r.environment.get("host") for r in unique),
+            "cpu_counts": counted(r.environment.get("cpu_count") for r in unique),
+            "platforms": counted(r.environment.get("platform") for r in unique),
+            "devices": counted(r.environment.get("device") for r in unique),
+            "threads_per_run": counted(r.environment.get("n_threads") for r in unique),
+            "versions": {c: counted(versions[c]) for c in versions.columns},
+            "invocations": [
+                {
+                    k: entry.get(k)
+                    for k in ("command", "started_at", "host", "git_commit", "status", "summary")
+                }
+                for entry in invocations.values()
+            ],
+        }
+
+    def _provenance_by_experiment(self, sections: Sequence[Section]) -> dict[str, dict]:
+        """Per experiment: computed from the store's records, or read back from
+        ``provenance.json`` for experiments rendered from their results CSV. Updates the file
+        with the store-based entries (others are kept)."""
+        import json
+
+        saved: dict[str, dict] = {}
+        if self.provenance_path.is_file():
+            try:
+                saved = json.loads(self.provenance_path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{self.provenance_path}: not valid JSON ({exc})") from exc
+        out: dict[str, dict] = {}
+        for section in sections:
+            name = section.experiment.name
+            if section.source == "store":
+                if section.records:
+                    out[name] = saved[name] = self._summarise_records(name, section.records)
+            elif name in saved:
+                out[name] = saved[name]
+        if any(s.source == "store" and s.records for s in sections):
+            self._write(self.provenance_path, json.dumps(saved, indent=1, sort_keys=True) + "\n")
+        return out
+
+    def _commands(self, command: str, provenance: dict[str, dict]) -> list[str]:
+        lines = [
+            "## Commands",
+            "",
+            "Runner invocations that computed the runs of these experiments (oldest first; the "
+            "wall time is the invocation's own):",
+            "",
+        ]
+        seen: dict[tuple, dict] = {}
+        for entry in provenance.values():
+            for inv in entry.get("invocations", []):
+                seen[(inv.get("command"), inv.get("started_at"))] = inv
+        if not seen:
             lines.append("*(none recorded)*")
-        for entry in invocations[-30:]:
-            summary = entry.get("summary") or ""
-            if entry.get("status") == "started":
+        for inv in sorted(seen.values(), key=lambda e: str(e.get("started_at"))):
+            summary = inv.get("summary") or ""
+            if inv.get("status") == "started":
                 summary = f"did not finish (killed?) — {summary}"
-            elif entry.get("status") == "interrupted":
+            elif inv.get("status") == "interrupted":
                 summary = f"interrupted — {summary}"
             lines.append(
-                f"- `{entry.get('command', '?')}` — {entry.get('started_at', '?')}, "
-                f"{entry.get('host', '?')}, commit {str(entry.get('git_commit'))[:10]}: {summary}"
+                f"- `{inv.get('command', '?')}` — {inv.get('started_at', '?')}, "
+                f"{inv.get('host', '?')}, commit {str(inv.get('git_commit'))[:10]}: {summary}"
             )
-        if len(invocations) > 30:
-            lines.append(f"- … {len(invocations) - 30} earlier invocations in `invocations.jsonl`")
         lines += ["", "This report:", "", f"```\n{command}\n```", ""]
         return lines
 
-    def _provenance(self, records: Sequence[RunRecord]) -> list[str]:
+    def _provenance(self, provenance: dict[str, dict]) -> list[str]:
         lines = ["## Provenance", ""]
-        if not records:
-            return lines + ["No stored runs were used.", ""]
-        unique = {r.run_id: r for r in records}.values()
+        if not provenance:
+            return lines + ["No provenance recorded for these experiments.", ""]
 
-        def distinct(values) -> str:
-            counted = pd.Series([str(v) for v in values]).value_counts()
-            return ", ".join(f"`{value}` ({count})" for value, count in counted.items())
+        def listing(values: dict[str, int]) -> str:
+            return ", ".join(f"`{value}` ({count})" for value, count in values.items()) or "—"
 
-        commits = [
-            f"{(r.environment.get('git') or {}).get('commit')}"
-            + ("+dirty" if (r.environment.get("git") or {}).get("dirty") else "")
-            for r in unique
-        ]
-        versions = pd.DataFrame([r.environment.get("versions", {}) for r in unique])
-        total = sum(float(r.timing.get("total_seconds") or 0.0) for r in unique)
-        started = min((r.started_at for r in unique if r.started_at), default="?")
-        finished = max((r.finished_at for r in unique if r.finished_at), default="?")
-        lines += [
-            f"- Runs used: {len(unique)} (computed {started} … {finished}; "
-            f"{total / 3600:.2f} CPU-worker hours in total).",
-            f"- Git commits: {distinct(commits)}.",
-            f"- Hosts: {distinct(r.environment.get('host') for r in unique)}.",
-            f"- Devices: {distinct(r.environment.get('device') for r in unique)}.",
-        ]
-        for column in versions.columns:
-            lines.append(f"- {column}: {distinct(versions[column])}.")
-        lines.append("")
+        for name, entry in provenance.items():
+            lines += [
+                f"**{name}**: {entry['runs_used']} runs, computed {entry['computed_from']} … "
+                f"{entry['computed_to']} ({entry['cpu_worker_hours']:.2f} CPU-worker hours in "
+                "total).",
+                "",
+                f"- Git commits: {listing(entry['git_commits'])}.",
+                f"- Hosts: {listing(entry['hosts'])}; CPU cores: {listing(entry['cpu_counts'])}; "
+                f"threads per run: {listing(entry.get('threads_per_run', {}))}.",
+                f"- Platforms: {listing(entry['platforms'])}.",
+                f"- Devices: {listing(entry['devices'])}.",
+                "- Versions: "
+                + "; ".join(f"{pkg} {listing(v)}" for pkg, v in entry["versions"].items())
+                + ".",
+                "",
+            ]
         return lines
 
 
@@ -515,7 +676,13 @@ def build_parser() -> argparse.ArgumentParser:
 def render(args: argparse.Namespace, command: str) -> Path:
     """Build the report for parsed ``args`` (shared with ``reproduce.all``)."""
     experiments = cli.selected_experiments(args)
-    builder = ReportBuilder(RunStore(args.store), args.out, args.paper_dir)
+    builder = ReportBuilder(
+        RunStore(args.store),
+        args.out,
+        args.paper_dir,
+        causes_path=args.causes,
+        runs_from=args.runs_from,
+    )
     return builder.build(
         experiments,
         command=command,

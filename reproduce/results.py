@@ -123,3 +123,60 @@ def auc_matrix(
         index="dataset", columns="method", values="auc_mean", aggfunc="first"
     )
     return matrix.reindex(index=list(datasets), columns=list(methods))
+
+
+#: Columns of the committed long-format ``<experiment>.csv`` files that :func:`csv_run_rows` needs.
+RESULTS_CSV_COLUMNS = ("run_id", "auc_roc")
+
+
+def read_results_csv(path) -> pd.DataFrame:
+    """A committed ``<experiment>.csv`` (one row per finished run), indexed by ``run_id``.
+
+    Raises
+    ------
+    ValueError
+        When a required column is missing or a run id appears twice.
+    """
+    frame = pd.read_csv(path)
+    missing = [c for c in RESULTS_CSV_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {missing}; is it a results CSV?")
+    duplicated = frame["run_id"][frame["run_id"].duplicated()]
+    if len(duplicated):
+        raise ValueError(f"{path}: run id {duplicated.iloc[0]!r} appears more than once")
+    return frame.set_index("run_id")
+
+
+def csv_run_rows(points: Sequence[GridPoint], results: pd.DataFrame) -> pd.DataFrame:
+    """Like :func:`run_rows`, from a committed results CSV instead of the store.
+
+    The CSV holds finished runs only: a grid point whose run id it lacks is ``missing`` (a run
+    that failed is not distinguished from one never run).
+    """
+    rows = []
+    for point in points:
+        spec = point.spec
+        row = {
+            "experiment": point.experiment,
+            "dataset": spec.dataset,
+            "method": spec.method,
+            "seed": spec.seed,
+            "sweep_value": point.sweep_value,
+            "status": "missing",
+            "run_id": spec.run_id,
+        }
+        if spec.run_id in results.index:
+            found = results.loc[spec.run_id]
+            row["status"] = "done"
+            row["roc_auc"] = found["auc_roc"]
+            for column in (
+                "average_precision", "fit_seconds", "score_seconds", "n_train", "n_features",
+                "git_commit",
+            ):  # fmt: skip
+                if column in results.columns:
+                    row[column] = found[column]
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    for column in ("roc_auc", "average_precision", "fit_seconds", "score_seconds"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    return frame

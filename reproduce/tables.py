@@ -101,14 +101,17 @@ def _table_rows(compared: pd.DataFrame, methods: Sequence[str], datasets: Sequen
     for dataset in datasets:
         means = [cells["auc_mean"].get((dataset, m), np.nan) for m in methods]
         best = np.nanmax(means) if np.isfinite(means).any() else np.nan
-        yield dataset, [
-            (
-                method,
-                cells.loc[(dataset, method)] if (dataset, method) in cells.index else None,
-                bool(np.isfinite(mean) and mean == best),
-            )
-            for method, mean in zip(methods, means)
-        ]
+        yield (
+            dataset,
+            [
+                (
+                    method,
+                    cells.loc[(dataset, method)] if (dataset, method) in cells.index else None,
+                    bool(np.isfinite(mean) and mean == best),
+                )
+                for method, mean in zip(methods, means)
+            ],
+        )
 
 
 def markdown_auc_table(

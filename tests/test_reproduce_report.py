@@ -296,3 +296,80 @@ outputs = ["density_grid"]
     out = tmp_path / "out"
     ReportBuilder(store, out, tmp_path).build([experiment], command="pytest")
     assert (out / "figures" / "dens_toy-a.png").stat().st_size > 1000
+
+
+# ------------------------------------------------------------- re-rendering without a store
+def test_report_re_renders_from_the_results_csvs_without_the_store(synthetic_store, tmp_path):
+    experiments, store, paper_dir = synthetic_store
+    out = tmp_path / "out"
+    ReportBuilder(store, out, paper_dir).build(list(experiments.values()), command="first")
+    from_store = {
+        name: pd.read_csv(out / "tables" / f"{name}_auc.csv") for name in ("synth", "abl", "sweep")
+    }
+    results_csv = (out / "synth.csv").read_bytes()
+    assert (out / "provenance.json").is_file()
+
+    empty = RunStore(tmp_path / "no-store")
+    report = (
+        ReportBuilder(empty, out, paper_dir)
+        .build(list(experiments.values()), command="again")
+        .read_text()
+    )
+    for name, frame in from_store.items():
+        again = pd.read_csv(out / "tables" / f"{name}_auc.csv")
+        pd.testing.assert_frame_equal(again, frame)
+    assert (out / "synth.csv").read_bytes() == results_csv  # the input is not rewritten
+    assert "Rendered from the committed results file `synth.csv`" in report
+    assert "from the committed results CSVs" in report
+    assert "`test-host` (" in report  # provenance read back from provenance.json
+    assert "**Friedman test** over 3 datasets and 3 methods" in report
+
+
+def test_runs_from_store_ignores_the_csvs_and_csv_needs_them(synthetic_store, tmp_path):
+    experiments, store, paper_dir = synthetic_store
+    out = tmp_path / "out"
+    ReportBuilder(store, out, paper_dir).build([experiments["synth"]], command="first")
+    empty = RunStore(tmp_path / "no-store")
+    section = ReportBuilder(empty, out, paper_dir, runs_from="store").section(experiments["synth"])
+    assert section.source == "store" and section.counts["done"] == 0
+    with pytest.raises(FileNotFoundError, match="abl.csv"):
+        ReportBuilder(empty, out, paper_dir, runs_from="csv").section(experiments["abl"])
+    with pytest.raises(ValueError, match="runs_from"):
+        ReportBuilder(empty, out, paper_dir, runs_from="cache")
+
+
+def test_committed_results_re_render_to_the_committed_tables(tmp_path):
+    """`python -m reproduce.report` works on a fresh clone: the committed long-format CSVs alone
+    give back the committed per-cell tables (means, stds, flags and ranks)."""
+    import shutil
+
+    from reproduce.config import load_experiments, select_experiments
+
+    results = ROOT / "results"
+    names = [p.stem for p in results.glob("*.csv")]
+    assert {"table1", "fig4"} <= set(names)
+    out = tmp_path / "results"
+    out.mkdir()
+    for name in names:
+        shutil.copy(results / f"{name}.csv", out / f"{name}.csv")
+    shutil.copy(results / "provenance.json", out / "provenance.json")
+    experiments = [
+        e for e in select_experiments(load_experiments(["paper"]), None) if e.name in names
+    ]
+    experiments = [e for e in experiments if e.report != "density"]
+    builder = ReportBuilder(
+        RunStore(tmp_path / "no-store"),
+        out,
+        results / "paper",
+        causes_path=results / "causes.toml",
+        runs_from="csv",
+    )
+    report = builder.build(experiments, command="pytest").read_text()
+    columns = ["dataset", "method", "n_done", "auc_mean", "auc_std", "paper_mean", "flag"]
+    for experiment in experiments:
+        committed = pd.read_csv(results / "tables" / f"{experiment.name}_auc.csv")
+        again = pd.read_csv(out / "tables" / f"{experiment.name}_auc.csv")
+        pd.testing.assert_frame_equal(again[columns], committed[columns], check_exact=False)
+    committed_ranks = pd.read_csv(results / "tables" / "table1_ranks.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(out / "tables" / "table1_ranks.csv"), committed_ranks)
+    assert "## Verdict" in report and "no cause recorded" not in report
