@@ -254,10 +254,11 @@ def evaluate_claims(
         claim.evidence.append(
             _pair_text(stats, robust, plain, where + f", {_seeds_note(compared[name])} seed(s)")
         )
+        ours_both = matrix[[robust, plain]].dropna().index
         paper = compared[name].pivot_table(
             index="dataset", columns="method", values="paper_mean", aggfunc="first"
         )
-        paper_stats = pairwise(paper, robust, plain)
+        paper_stats = pairwise(paper.reindex(ours_both), robust, plain)
         if paper_stats:
             claim.evidence.append(
                 f"Paper on the same datasets: {robust} higher on {paper_stats['wins']} of "

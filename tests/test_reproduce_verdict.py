@@ -177,3 +177,17 @@ def test_every_flagged_cell_of_the_committed_results_has_a_cause():
     assert unexplained.empty, unexplained[["experiment", "dataset", "method"]].to_string()
     unused = {r.id for r in rules} - set(flagged["cause_id"])
     assert not unused, f"rules that explain no committed cell: {sorted(unused)}"
+
+
+def test_paper_comparison_uses_only_the_datasets_we_have():
+    table2 = cells(
+        [
+            ("a", "RobustRealNVP", 0.6, 0.80, 0.01, np.nan),
+            ("a", "RealNVP", 0.7, 0.70, 0.01, np.nan),
+            ("b", "RobustRealNVP", np.nan, 0.80, 0.01, np.nan),  # not run yet
+            ("b", "RealNVP", np.nan, 0.70, 0.01, np.nan),
+        ]
+    )
+    evidence = evaluate_claims({"table2": table2})[1].evidence
+    assert "higher than RealNVP on 0 of 1 dataset(s)" in evidence[0]
+    assert "RobustRealNVP higher on 1 of 1" in evidence[1]
