@@ -23,7 +23,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -40,8 +40,8 @@ def _mean_nll(detector, X: np.ndarray) -> float:
     return float(np.mean(-detector.score_samples(X)))
 
 
-def learning_curve(spec, budgets: Sequence[int], data_dir: str | None = None) -> list[dict]:
-    """One row per budget (epochs) for the run ``spec``; see the module docstring."""
+def learning_curve(spec, budgets: Sequence[int], data_dir: str | None = None) -> Iterator[dict]:
+    """One row per budget (epochs) for the run ``spec``, as each is fitted (module docstring)."""
     from sklearn.metrics import roc_auc_score
 
     split = dataset_loader(spec.dataset)(
@@ -51,30 +51,27 @@ def learning_curve(spec, budgets: Sequence[int], data_dir: str | None = None) ->
     X_test, y_test = np.asarray(split.X_test), np.asarray(split.y_test)
     params = resolve_params(spec.params_dict, float(split.contamination))
     factory = get_method(spec.method).factory
-    rows = []
     for epochs in budgets:
         detector = factory(params, random_state=spec.seed, n_threads=1, device="cpu")
         if epochs > detector.epochs:
             raise ValueError(f"budget {epochs} exceeds the run's {detector.epochs} epochs")
         steps_per_epoch = len(X_train) // min(detector.batch_size, len(X_train))
         detector.set_params(max_steps=epochs * steps_per_epoch).fit(X_train)
-        rows.append(
-            {
-                "dataset": spec.dataset,
-                "method": spec.method,
-                "seed": spec.seed,
-                "epochs": epochs,
-                "steps": int(detector.n_steps_),
-                "nll_train_normal": _mean_nll(detector, X_train[y_train == 0]),
-                "nll_train_anomalous": _mean_nll(detector, X_train[y_train == 1]),
-                "nll_test_normal": _mean_nll(detector, X_test[y_test == 0]),
-                "nll_test_anomalous": _mean_nll(detector, X_test[y_test == 1]),
-                "auc_train": float(roc_auc_score(y_train, detector.decision_function(X_train))),
-                "auc_test": float(roc_auc_score(y_test, detector.decision_function(X_test))),
-            }
-        )
-        logger.info("%s", rows[-1])
-    return rows
+        row = {
+            "dataset": spec.dataset,
+            "method": spec.method,
+            "seed": spec.seed,
+            "epochs": epochs,
+            "steps": int(detector.n_steps_),
+            "nll_train_normal": _mean_nll(detector, X_train[y_train == 0]),
+            "nll_train_anomalous": _mean_nll(detector, X_train[y_train == 1]),
+            "nll_test_normal": _mean_nll(detector, X_test[y_test == 0]),
+            "nll_test_anomalous": _mean_nll(detector, X_test[y_test == 1]),
+            "auc_train": float(roc_auc_score(y_train, detector.decision_function(X_train))),
+            "auc_test": float(roc_auc_score(y_test, detector.decision_function(X_test))),
+        }
+        logger.info("%s", row)
+        yield row
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,6 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     points = expand(experiment, datasets=[args.dataset], seeds=[args.seed], methods=args.methods)
     if not points:
         parser.error(f"no run of {experiment.name} matches {args.dataset}, {args.methods}")
+    import torch
+
+    torch.set_num_threads(1)  # as the runner's workers
     store = RunStore(args.store)
     for point in points:
         stored = store.read(point.spec.run_id)

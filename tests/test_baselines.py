@@ -151,8 +151,16 @@ def test_device_parameter_only_where_the_model_runs_on_torch_devices():
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("ae", {"hidden_features": 256, "latent_features": 10, "epochs": 200,
-                "learning_rate": 3e-4, "batch_size": 128}),
+        (
+            "ae",
+            {
+                "hidden_features": 256,
+                "latent_features": 10,
+                "epochs": 200,
+                "learning_rate": 3e-4,
+                "batch_size": 128,
+            },
+        ),
         ("vae", {"hidden_features": 128, "latent_features": 10, "epochs": 100}),
         ("deep_svdd", {"hidden_features": 128, "latent_features": 10, "epochs": 100}),
         ("so_gaal", {"stop_epochs": 20}),
@@ -172,7 +180,11 @@ def test_authors_settings_reach_the_wrapped_pyod_models():
     from baselines.adapter import RunContext
 
     context = RunContext(
-        seed=1, device=torch.device("cpu"), n_threads=1, n_samples=5000, contamination=0.1,
+        seed=1,
+        device=torch.device("cpu"),
+        n_threads=1,
+        n_samples=5000,
+        contamination=0.1,
         verbose=0,
     )
     with isolated_global_rngs(0):  # PyOD seeds the global RNGs in __init__

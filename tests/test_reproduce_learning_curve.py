@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_last_budget_reproduces_the_committed_table1_run():
     (table1,) = [e for e in load_experiments(["table1"]) if e.name == "table1"]
     (point,) = expand(table1, datasets=["glass"], seeds=[0], methods=["RobustRealNVP"])
-    rows = learning_curve(point.spec, [5, 20], os.environ["RRNVP_DATA"])
+    rows = list(learning_curve(point.spec, [5, 20], os.environ["RRNVP_DATA"]))
     assert [r["epochs"] for r in rows] == [5, 20]
     assert [r["steps"] for r in rows] == [5, 20]  # glass: one batch per epoch
     committed = pd.read_csv(ROOT / "results" / "table1.csv")
@@ -29,4 +29,4 @@ def test_last_budget_reproduces_the_committed_table1_run():
             pd.notna(row[k]) for k in ("nll_train_normal", "nll_test_anomalous", "auc_train")
         )
     with pytest.raises(ValueError, match="exceeds the run's 20 epochs"):
-        learning_curve(point.spec, [21], os.environ["RRNVP_DATA"])
+        list(learning_curve(point.spec, [21], os.environ["RRNVP_DATA"]))
