@@ -34,6 +34,7 @@ CAUSE_CATEGORIES = (
     "feature extractor",
     "baseline configuration",
     "under-training",
+    "over-fitting",
     "seed noise",
     "unexplained",
 )
