@@ -421,6 +421,12 @@ def render_verdict(
         "not verified by an experiment unless the text says so. Hyper-parameters were not tuned "
         "to close any gap.",
         "",
+    ]
+    per_experiment = ", ".join(f"{e} {n}" for e, n in flagged["experiment"].value_counts().items())
+    lines += [
+        f"<details><summary>All {len(flagged)} cells ({per_experiment}), with their likely "
+        "cause</summary>",
+        "",
         "| Experiment | Dataset | Method | Ours | Paper | Δ | Likely cause |",
         "|---|---|---|---:|---:|---:|---|",
     ]
@@ -434,7 +440,7 @@ def render_verdict(
             f"{_std(row.ours_std)}{seeds} | {row.paper_mean:.3f} ± {_std(row.paper_std)} | "
             f"{row.difference:+.3f} | {cause} |"
         )
-    lines.append("")
+    lines += ["", "</details>", ""]
     used = [r for r in rules if r.id in set(flagged["cause_id"]) and r.detail]
     if used:
         lines += ["Likely causes in detail:", ""]
