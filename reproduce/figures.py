@@ -38,11 +38,14 @@ def colour(method: str) -> str | None:
 
 
 def save_figure(figure: plt.Figure, stem: Path) -> list[Path]:
-    """Save ``figure`` as ``<stem>.png`` (150 dpi) and ``<stem>.pdf``; close it; return paths."""
+    """Save ``figure`` as ``<stem>.png`` (150 dpi) and ``<stem>.pdf`` (reproducible bytes); close
+    it; return the paths."""
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
-    figure.savefig(paths[0], dpi=150, bbox_inches="tight")
-    figure.savefig(paths[1], bbox_inches="tight")
+    # No creation dates or software versions in the files: re-rendering the same results gives
+    # the same bytes, so regenerated figures only show up in git when they changed.
+    figure.savefig(paths[0], dpi=150, bbox_inches="tight", metadata={"Software": None})
+    figure.savefig(paths[1], bbox_inches="tight", metadata={"CreationDate": None, "Producer": None})
     plt.close(figure)
     return paths
 
