@@ -43,6 +43,8 @@ from reproduce.tables import (
 logger = logging.getLogger(__name__)
 
 PROTOCOL_FILE = Path(__file__).resolve().parent / "protocol.md"
+#: Optional hand-written interpretation under ``--out``, printed after the computed verdict.
+READING_FILE = "verdict_reading.md"
 
 
 @dataclass
@@ -535,7 +537,16 @@ class ReportBuilder:
         if compared:
             self._csv(flagged, "flagged_cells.csv")
         causes = str(self.causes_path) if self.causes_path else "(no causes file)"
-        return verdict.render_verdict(claims, flagged, causes, rules)
+        lines = verdict.render_verdict(claims, flagged, causes, rules)
+        reading = self.out_dir / READING_FILE
+        if compared and reading.is_file():
+            lines += [
+                f"### Reading (hand-written in `{READING_FILE}`; the figures above are computed)",
+                "",
+                reading.read_text(encoding="utf-8").strip(),
+                "",
+            ]
+        return lines
 
     # ------------------------------------------------------------------ provenance
     @property

@@ -373,3 +373,14 @@ def test_committed_results_re_render_to_the_committed_tables(tmp_path):
     committed_ranks = pd.read_csv(results / "tables" / "table1_ranks.csv")
     pd.testing.assert_frame_equal(pd.read_csv(out / "tables" / "table1_ranks.csv"), committed_ranks)
     assert "## Verdict" in report and "no cause recorded" not in report
+
+
+def test_hand_written_reading_follows_the_computed_verdict(synthetic_store, tmp_path):
+    experiments, store, paper_dir = synthetic_store
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "verdict_reading.md").write_text("Toy beats the others on toy-a.\n")
+    report = ReportBuilder(store, out, paper_dir).build([experiments["synth"]], command="t")
+    text = report.read_text()
+    verdict, rest = text.split("### Reading (hand-written in `verdict_reading.md`", 1)
+    assert "## Verdict" in verdict and rest.index("Toy beats the others") < rest.index("## ")
