@@ -15,6 +15,7 @@ the flag), ``tables/<experiment>_auc.md`` / ``.tex``, ``tables/<experiment>_rank
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import shlex
 import sys
@@ -554,7 +555,9 @@ class ReportBuilder:
         """``<out>/provenance.json``: per experiment, what computed its runs."""
         return self.out_dir / "provenance.json"
 
-    def _summarise_records(self, experiment: str, records: Sequence[RunRecord]) -> dict:
+    def _summarise_records(
+        self, experiment: str, records: Sequence[RunRecord], all_invocations: Sequence[dict]
+    ) -> dict:
         unique = list({r.run_id: r for r in records if r.done}.values())
 
         def counted(values) -> dict[str, int]:
@@ -563,7 +566,7 @@ class ReportBuilder:
 
         versions = pd.DataFrame([r.environment.get("versions", {}) for r in unique])
         invocations: dict[str, dict] = {}
-        for entry in self.store.invocations():  # the end line of an invocation follows its start
+        for entry in all_invocations:  # the end line of an invocation follows its start
             if experiment in (entry.get("experiments") or []):
                 invocations[entry.get("invocation") or str(len(invocations))] = entry
         return {
@@ -597,8 +600,6 @@ class ReportBuilder:
         """Per experiment: computed from the store's records, or read back from
         ``provenance.json`` for experiments rendered from their results CSV. Updates the file
         with the store-based entries (others are kept)."""
-        import json
-
         saved: dict[str, dict] = {}
         if self.provenance_path.is_file():
             try:
@@ -606,11 +607,14 @@ class ReportBuilder:
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{self.provenance_path}: not valid JSON ({exc})") from exc
         out: dict[str, dict] = {}
+        all_invocations = self.store.invocations()
         for section in sections:
             name = section.experiment.name
             if section.source == "store":
                 if section.records:
-                    out[name] = saved[name] = self._summarise_records(name, section.records)
+                    out[name] = saved[name] = self._summarise_records(
+                        name, section.records, all_invocations
+                    )
             elif name in saved:
                 out[name] = saved[name]
         if any(s.source == "store" and s.records for s in sections):

@@ -39,23 +39,35 @@ RUN_COLUMNS = [
 CELL_KEYS = ["dataset", "method", "sweep_value"]
 
 
+def _point_row(point: GridPoint) -> dict:
+    """The columns of a run table row that come from the grid point; status ``missing``."""
+    spec = point.spec
+    return {
+        "experiment": point.experiment,
+        "dataset": spec.dataset,
+        "method": spec.method,
+        "seed": spec.seed,
+        "sweep_value": point.sweep_value,
+        "status": "missing",
+        "run_id": spec.run_id,
+    }
+
+
+def _typed(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    for column in ("roc_auc", "average_precision", "fit_seconds", "score_seconds"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    return frame
+
+
 def run_rows(points: Sequence[GridPoint], records: dict[str, RunRecord]) -> pd.DataFrame:
     """Long table of an experiment's runs (see :data:`RUN_COLUMNS`)."""
     rows = []
     for point in points:
-        spec = point.spec
-        run_id = spec.run_id
-        record = records.get(run_id)
-        row = {
-            "experiment": point.experiment,
-            "dataset": spec.dataset,
-            "method": spec.method,
-            "seed": spec.seed,
-            "sweep_value": point.sweep_value,
-            "status": "missing" if record is None else record.status,
-            "run_id": run_id,
-        }
+        row = _point_row(point)
+        record = records.get(point.spec.run_id)
         if record is not None:
+            row["status"] = record.status
             environment = record.environment
             row.update(
                 roc_auc=record.metrics.get("roc_auc"),
@@ -76,10 +88,7 @@ def run_rows(points: Sequence[GridPoint], records: dict[str, RunRecord]) -> pd.D
                 package_version=record.package_version,
             )
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=RUN_COLUMNS)
-    for column in ("roc_auc", "average_precision", "fit_seconds", "score_seconds"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    return frame
+    return _typed(rows)
 
 
 def summarise(runs: pd.DataFrame) -> pd.DataFrame:
@@ -155,18 +164,9 @@ def csv_run_rows(points: Sequence[GridPoint], results: pd.DataFrame) -> pd.DataF
     """
     rows = []
     for point in points:
-        spec = point.spec
-        row = {
-            "experiment": point.experiment,
-            "dataset": spec.dataset,
-            "method": spec.method,
-            "seed": spec.seed,
-            "sweep_value": point.sweep_value,
-            "status": "missing",
-            "run_id": spec.run_id,
-        }
-        if spec.run_id in results.index:
-            found = results.loc[spec.run_id]
+        row = _point_row(point)
+        if point.spec.run_id in results.index:
+            found = results.loc[point.spec.run_id]
             row["status"] = "done"
             row["roc_auc"] = found["auc_roc"]
             for column in (
@@ -176,7 +176,4 @@ def csv_run_rows(points: Sequence[GridPoint], results: pd.DataFrame) -> pd.DataF
                 if column in results.columns:
                     row[column] = found[column]
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=RUN_COLUMNS)
-    for column in ("roc_auc", "average_precision", "fit_seconds", "score_seconds"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    return frame
+    return _typed(rows)
