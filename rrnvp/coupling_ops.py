@@ -76,47 +76,96 @@ def spectral_divisors(
     return divisors, slopes
 
 
-def _nets(coupling: int) -> slice:
-    return slice(2 * coupling, 2 * coupling + 2)
+def _per_coupling(
+    stacked: torch.Tensor,
+    spec: FlowSpec,
+    *,
+    free_dim: int | None = None,
+    kept_dim: int | None = None,
+) -> list[torch.Tensor]:
+    """Per coupling ``c``, the ``(2, ...)`` view of its nets ``2c`` (s) and ``2c + 1`` (t).
+
+    ``stacked`` has the ``2C`` nets in its first dimension. Dimension ``free_dim`` is restricted to
+    the coupling's transformed columns (last layer: weight rows and biases) and ``kept_dim`` to its
+    kept columns (first layer: weight columns). The views are taken with a few operations on all
+    couplings at once: even couplings keep the first ``ceil(d/2)`` columns, odd ones the rest.
+    """
+    n_couplings = spec.n_couplings
+    pairs = stacked.view(n_couplings, 2, *stacked.shape[1:])
+    if free_dim is None and kept_dim is None:
+        return list(pairs.unbind(0))
+    split = math.ceil(spec.n_features / 2)
+    views: list[torch.Tensor] = [stacked] * n_couplings
+    for parity, (kept, free) in enumerate(
+        ((slice(0, split), slice(split, None)), (slice(split, None), slice(0, split)))
+    ):
+        index = [slice(None)] * pairs.dim()
+        index[0] = slice(parity, None, 2)
+        if free_dim is not None:
+            index[free_dim + 1] = free
+        if kept_dim is not None:
+            index[kept_dim + 1] = kept
+        views[parity::2] = pairs[tuple(index)].unbind(0)
+    return views
 
 
-def _layer_view(weight: torch.Tensor, index: int, n_layers: int, coupling: int, spec: FlowSpec):
-    """Coupling ``coupling``'s s and t weights of layer ``index``, restricted to what is used."""
-    weight = weight[_nets(coupling)]
-    if index == 0:
-        weight = weight[:, :, spec.kept(coupling)]
-    if index == n_layers - 1:
-        weight = weight[:, spec.free(coupling), :]
-    return weight
+@dataclass
+class CouplingParams:
+    """What coupling ``c``'s s and t nets use, per layer (restricted views, no copies).
+
+    ``weights[l]`` is ``(2, out, in)`` with only the kept input columns (first layer) and the
+    transformed output rows (last layer); ``biases[l]`` is ``(2, 1, out)``; ``divisors[l]`` is
+    ``(2, 1, 1)`` or ``None`` without spectral normalisation.
+    """
+
+    weights: list[torch.Tensor]
+    biases: list[torch.Tensor]
+    divisors: list[torch.Tensor | None]
 
 
-def conditioner(
-    x_kept: torch.Tensor,
-    coupling: int,
+def coupling_params(
     weights: list[torch.Tensor],
     biases: list[torch.Tensor],
     divisors: list[torch.Tensor | None],
     spec: FlowSpec,
-    saved: list[torch.Tensor] | None = None,
+) -> list[CouplingParams]:
+    """Split the per-layer stacks into one :class:`CouplingParams` per coupling."""
+    n_layers = len(weights)
+    last = n_layers - 1
+    per_layer_w = [
+        _per_coupling(w, spec, free_dim=1 if i == last else None, kept_dim=2 if i == 0 else None)
+        for i, w in enumerate(weights)
+    ]
+    per_layer_b = [
+        _per_coupling(b.unsqueeze(1), spec, free_dim=2 if i == last else None)
+        for i, b in enumerate(biases)
+    ]
+    per_layer_r = [None if r is None else _per_coupling(r.view(-1, 1, 1), spec) for r in divisors]
+    return [
+        CouplingParams(
+            weights=[per_layer_w[i][c] for i in range(n_layers)],
+            biases=[per_layer_b[i][c] for i in range(n_layers)],
+            divisors=[None if r is None else r[c] for r in per_layer_r],
+        )
+        for c in range(spec.n_couplings)
+    ]
+
+
+def conditioner(
+    x_kept: torch.Tensor, params: CouplingParams, saved: list[torch.Tensor] | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``s`` (after tanh) and ``t`` of ``coupling`` for its transformed columns.
+    """``s`` (after tanh) and ``t`` of one coupling for its transformed columns.
 
     When ``saved`` is a list, what the backward pass needs is appended to it: for every layer its
     input and its product ``a = h W^T`` before scaling, and for hidden layers the activation.
     """
-    n_layers = len(weights)
-    nets = _nets(coupling)
+    n_layers = len(params.weights)
     h = x_kept.unsqueeze(0).expand(2, *x_kept.shape)  # s and t read the same input
-    for index, (weight, bias, divisor) in enumerate(zip(weights, biases, divisors)):
-        w = _layer_view(weight, index, n_layers, coupling, spec)
-        b = bias[nets, spec.free(coupling)] if index == n_layers - 1 else bias[nets]
+    for index, (w, b, divisor) in enumerate(zip(params.weights, params.biases, params.divisors)):
         a = torch.bmm(h, w.transpose(1, 2))
         if saved is not None:
             saved.extend((h, a))
-        if divisor is None:
-            z = a + b.unsqueeze(1)
-        else:
-            z = torch.addcdiv(b.unsqueeze(1), a, divisor[nets].view(2, 1, 1))
+        z = a + b if divisor is None else torch.addcdiv(b, a, divisor)
         if index < n_layers - 1:
             # In place: z is not needed again (the backward uses the output, whose sign is z's).
             h = torch.nn.functional.leaky_relu(z, LEAKY_RELU_SLOPE, inplace=True)
@@ -136,10 +185,10 @@ def _merge(kept_part: torch.Tensor, free_part: torch.Tensor, kept: slice) -> tor
 def flow_forward(x, weights, biases, divisors, spec: FlowSpec):
     """``z = f(x)`` and ``log|det df/dx|`` per row (plain operations; autograd works through)."""
     log_det = x.new_zeros(x.shape[0])
-    for c in range(spec.n_couplings):
+    for c, params in enumerate(coupling_params(weights, biases, divisors, spec)):
         kept, free = spec.kept(c), spec.free(c)
         x_kept, x_free = x[:, kept], x[:, free]
-        s, t = conditioner(x_kept, c, weights, biases, divisors, spec)
+        s, t = conditioner(x_kept, params)
         x = _merge(x_kept, torch.addcmul(t, x_free, torch.exp(s)), kept)
         log_det = log_det + s.sum(dim=1)
     return x, log_det
@@ -148,10 +197,11 @@ def flow_forward(x, weights, biases, divisors, spec: FlowSpec):
 def flow_inverse(z, weights, biases, divisors, spec: FlowSpec):
     """``x = f^{-1}(z)`` and ``log|det df^{-1}/dz|`` per row: the exact inverse of the forward."""
     log_det = z.new_zeros(z.shape[0])
+    all_params = coupling_params(weights, biases, divisors, spec)
     for c in reversed(range(spec.n_couplings)):
         kept, free = spec.kept(c), spec.free(c)
         z_kept, z_free = z[:, kept], z[:, free]
-        s, t = conditioner(z_kept, c, weights, biases, divisors, spec)
+        s, t = conditioner(z_kept, all_params[c])
         z = _merge(z_kept, (z_free - t) * torch.exp(-s), kept)
         log_det = log_det - s.sum(dim=1)
     return z, log_det
@@ -174,21 +224,26 @@ class FlowFunction(torch.autograd.Function):
         biases = list(tensors[n_layers : 2 * n_layers])
         sn = sigmas is not None
         divisors, slopes = spectral_divisors(sigmas if sn else [None] * n_layers, spec)
+        params = coupling_params(weights, biases, divisors, spec)
         log_det = x.new_zeros(x.shape[0])
         per_coupling: list[tuple] = []
         x = x.clone()  # intermediates kept for backward must not alias the caller's input
+        # The masks alternate between complementary parts, so what coupling c transforms is what
+        # coupling c + 1 keeps: the two parts are carried separately and merged once at the end.
+        x_kept, x_free = x[:, spec.kept(0)], x[:, spec.free(0)]
         for c in range(spec.n_couplings):
-            kept, free = spec.kept(c), spec.free(c)
-            x_kept, x_free = x[:, kept], x[:, free]
             saved: list[torch.Tensor] = []
-            s, t = conditioner(x_kept, c, weights, biases, divisors, spec, saved)
+            s, t = conditioner(x_kept, params[c], saved)
             exp_s = torch.exp(s)
             per_coupling.append((x_free, s, exp_s, saved))
-            x = _merge(x_kept, torch.addcmul(t, x_free, exp_s), kept)
+            x_kept, x_free = torch.addcmul(t, x_free, exp_s), x_kept
             log_det = log_det + s.sum(dim=1)
+        x = _merge(x_free, x_kept, spec.kept(spec.n_couplings - 1))
         ctx.spec, ctx.n_layers, ctx.sn = spec, n_layers, sn
-        ctx.divisors, ctx.slopes = divisors, slopes
+        ctx.params, ctx.divisors, ctx.slopes = params, divisors, slopes
         ctx.per_coupling = per_coupling
+        # The weights are saved (not only their views in ``params``) so that autograd detects an
+        # in-place change between forward and backward.
         ctx.save_for_backward(*weights, *tensors[2 * n_layers :])
         return x, log_det
 
@@ -197,71 +252,98 @@ class FlowFunction(torch.autograd.Function):
         spec, n_layers, sn = ctx.spec, ctx.n_layers, ctx.sn
         saved_tensors = ctx.saved_tensors
         weights = saved_tensors[:n_layers]
-        us = saved_tensors[n_layers : 2 * n_layers] if sn else None
-        vs = saved_tensors[2 * n_layers : 3 * n_layers] if sn else None
+        first, last = 0, n_layers - 1
         # Every net's slice of every weight gradient is fully written below (the rank-one sigma
         # term covers the whole matrix; without SN the sliced first and last layers are zeroed).
         grad_weights = [torch.empty_like(w) for w in weights]
         grad_biases = [w.new_zeros(w.shape[:2]) for w in weights]
+        # Per layer and coupling: the whole (2, out, in) gradient of the coupling's two nets, the
+        # part its products reach (first and last layers only) and the bias gradient's used part.
+        grad_w_full = [_per_coupling(g, spec) for g in grad_weights]
+        grad_w_used = {
+            i: _per_coupling(
+                grad_weights[i],
+                spec,
+                free_dim=1 if i == last else None,
+                kept_dim=2 if i == first else None,
+            )
+            for i in {first, last}
+        }
+        grad_b = [
+            _per_coupling(g, spec, free_dim=1 if i == last else None)
+            for i, g in enumerate(grad_biases)
+        ]
+        if sn:
+            us = saved_tensors[n_layers : 2 * n_layers]
+            vs = saved_tensors[2 * n_layers : 3 * n_layers]
+            u_pairs = [_per_coupling(u.unsqueeze(2), spec) for u in us]
+            v_pairs = [_per_coupling(v.unsqueeze(1), spec) for v in vs]
+            r_pairs = [_per_coupling(r, spec) for r in ctx.divisors]
+            slope_pairs = [_per_coupling(r, spec) for r in ctx.slopes]
         grad_log_det = grad_log_det.unsqueeze(1)
-        grad = grad_z
+        last_coupling = spec.n_couplings - 1
+        # Gradients of the parts the last coupling keeps and transforms (see forward).
+        grad_kept = grad_z[:, spec.kept(last_coupling)]
+        grad_free = grad_z[:, spec.free(last_coupling)]
+        need_input_grad = ctx.needs_input_grad[0]
 
         for c in reversed(range(spec.n_couplings)):
             x_free, s, exp_s, saved = ctx.per_coupling[c]
-            kept, free, nets = spec.kept(c), spec.free(c), _nets(c)
-            grad_free = grad[:, free]
+            params = ctx.params[c]
+            input_grad = c > 0 or need_input_grad
             # Output stage: y_free = x_free * exp(s) + t, log_det += sum(s), s = tanh(pre_s).
             grad_s = torch.addcmul(grad_log_det, grad_free * x_free, exp_s)
             grad_net = torch.stack((grad_s * (1.0 - s * s), grad_free))
-            grad_x_free = grad_free * exp_s
-            grad_x_kept = grad[:, kept]
+            if input_grad:
+                grad_x_free = grad_free * exp_s
+                grad_x_kept = grad_kept
             for index in reversed(range(n_layers)):
-                first, last = index == 0, index == n_layers - 1
-                w = _layer_view(weights[index], index, n_layers, c, spec)
+                is_first, is_last = index == first, index == last
+                w = params.weights[index]
                 h_in, a = saved[3 * index], saved[3 * index + 1]
-                bias_grad = grad_biases[index][nets]
-                if last:
-                    bias_grad[:, free] = grad_net.sum(dim=1)
+                if is_last:
+                    grad_b[index][c].copy_(grad_net.sum(dim=1))
                 else:
-                    torch.sum(grad_net, dim=1, out=bias_grad)
-                grad_weight = grad_weights[index][nets]
+                    torch.sum(grad_net, dim=1, out=grad_b[index][c])
+                grad_weight = grad_w_full[index][c]
                 if sn:
-                    divisor = ctx.divisors[index][nets]
-                    grad_a = grad_net / divisor.view(2, 1, 1)
+                    divisor = r_pairs[index][c]
+                    grad_a = grad_net / params.divisors[index]
                     # sigma = u^T W v: dL/dW gets (dL/dr)(dr/dsigma) u v^T, where
                     # dL/dr = -sum(grad_a * a) / r.
                     grad_r = -(grad_a * a).sum(dim=(1, 2)) / divisor
-                    coef = (grad_r * ctx.slopes[index][nets]).unsqueeze(1)
-                    torch.mul(
-                        (coef * us[index][nets]).unsqueeze(2),
-                        vs[index][nets].unsqueeze(1),
-                        out=grad_weight,
-                    )
+                    coef = (grad_r * slope_pairs[index][c]).view(2, 1, 1)
+                    torch.mul(coef * u_pairs[index][c], v_pairs[index][c], out=grad_weight)
                 else:
                     grad_a = grad_net
-                    if first or last:
+                    if is_first or is_last:
                         grad_weight.zero_()
-                if first:  # narrow input: CPU bmm is slow with few output columns, so transpose
+                if is_first:  # narrow input: CPU bmm is slow with few output columns, so transpose
                     grad_w = torch.bmm(h_in.transpose(1, 2), grad_a).transpose(1, 2)
-                    grad_h = torch.bmm(w.transpose(1, 2), grad_a.transpose(1, 2)).transpose(1, 2)
+                    if input_grad:
+                        grad_h = torch.bmm(w.transpose(1, 2), grad_a.transpose(1, 2)).transpose(
+                            1, 2
+                        )
                 else:
                     grad_h = torch.bmm(grad_a, w)
-                if first or last:
-                    if not first:
+                if is_first or is_last:
+                    if not is_first:
                         grad_w = torch.bmm(grad_a.transpose(1, 2), h_in)
-                    _layer_view(grad_weights[index], index, n_layers, c, spec).add_(grad_w)
+                    grad_w_used[index][c].add_(grad_w)
                 elif sn:
                     grad_weight.baddbmm_(grad_a.transpose(1, 2), h_in)
                 else:
                     torch.bmm(grad_a.transpose(1, 2), h_in, out=grad_weight)
-                if not first:
+                if not is_first:
                     activation = saved[3 * (index - 1) + 2]
                     grad_net = torch.ops.aten.leaky_relu_backward(
                         grad_h, activation, LEAKY_RELU_SLOPE, True
                     )
-                else:  # s and t read the same input: their input gradients add up
+                elif input_grad:  # s and t read the same input: their input gradients add up
                     grad_x_kept = grad_x_kept + grad_h.sum(dim=0)
-            grad = _merge(grad_x_kept, grad_x_free, kept)
+            if input_grad:  # coupling c - 1 transforms what c keeps and keeps what c transforms
+                grad_kept, grad_free = grad_x_free, grad_x_kept
 
         n_vectors = 2 * n_layers if sn else 0
-        return (grad, None, None, None, *grad_weights, *grad_biases, *([None] * n_vectors))
+        grad_x = _merge(grad_free, grad_kept, spec.kept(0)) if need_input_grad else None
+        return (grad_x, None, None, None, *grad_weights, *grad_biases, *([None] * n_vectors))

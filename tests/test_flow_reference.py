@@ -49,9 +49,9 @@ def reference_log_prob(flow: RealNVPFlow, x: torch.Tensor, k: float, clip: bool)
     return flow.prior_log_prob(x) + log_det
 
 
-def paired_flows(d, sn, clip, seed):
+def paired_flows(d, sn, clip, seed, n_couplings=4):
     kwargs = dict(
-        n_couplings=4,
+        n_couplings=n_couplings,
         hidden_features=24,
         spectral_norm=sn,
         lipschitz_k=0.8,
@@ -74,9 +74,12 @@ def paired_flows(d, sn, clip, seed):
     sn=st.booleans(),
     clip=st.booleans(),
     seed=st.integers(0, 2**31 - 1),
+    n_couplings=st.integers(1, 5),
 )
-def test_optimised_flow_matches_reference_log_density_and_gradients(d, batch, sn, clip, seed):
-    fast, slow = paired_flows(d, sn, clip, seed)
+def test_optimised_flow_matches_reference_log_density_and_gradients(
+    d, batch, sn, clip, seed, n_couplings
+):
+    fast, slow = paired_flows(d, sn, clip, seed, n_couplings)
     x = torch.randn(batch, d, generator=torch.Generator().manual_seed(seed + 1))
     for _step in range(2):  # the second step uses power-iterated u, v from the first
         log_p_fast = fast.log_prob(x)
@@ -94,9 +97,10 @@ def test_optimised_flow_matches_reference_log_density_and_gradients(d, batch, sn
             )
 
 
+@pytest.mark.parametrize("n_couplings", [1, 3, 4])
 @pytest.mark.parametrize("sn", [False, True])
-def test_input_gradient_matches_reference(sn):
-    fast, slow = paired_flows(5, sn, True, 0)
+def test_input_gradient_matches_reference(sn, n_couplings):
+    fast, slow = paired_flows(5, sn, True, 0, n_couplings)
     x = torch.randn(16, 5, generator=torch.Generator().manual_seed(2), requires_grad=True)
     x_ref = x.detach().clone().requires_grad_(True)
     fast.log_prob(x).sum().backward()
