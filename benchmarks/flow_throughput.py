@@ -1,6 +1,7 @@
 """Training throughput of one flow fit against the machine's float32 GEMM peak.
 
-Run as ``python -m benchmarks.flow_throughput [--quick] [--dims 9 36 166] [--threads 1]``.
+Run as ``python -m benchmarks.flow_throughput [--quick] [--dims 9 36 166] [--threads 1]
+[--breakdown]``.
 Configuration: the paper's (6 couplings, s and t nets d -> 256 -> 256 -> d, batch 128, Adam) with
 k-Lipschitz spectral normalisation and trimming (eps = 0.1) on, i.e. RobustRealNVP's training step.
 
@@ -16,6 +17,11 @@ float32 GEMMs timed in the same run with the same thread count.
 
 Timings are the best of several blocks of steps (and the peak the best of several GEMMs), so that
 a busy machine disturbs the ratio as little as possible.
+
+``--breakdown`` adds ``phases_ms``: the mean time per step of each phase of a training step (power
+iteration, forward of the coupling stack, loss, backward, optimiser step), timed separately over
+the same number of steps. The phases add up to slightly more than ``ms_per_step`` (the timer calls
+and the mean instead of the best block).
 """
 
 from __future__ import annotations
@@ -28,8 +34,10 @@ import time
 
 import torch
 
+from rrnvp.coupling_ops import FlowFunction
 from rrnvp.flow import RealNVPFlow
 from rrnvp.training import make_optimizer, train_step
+from rrnvp.trimming import trimmed_mean
 
 HIDDEN = 256
 N_COUPLINGS = 6
@@ -64,8 +72,7 @@ def gemm_peak_gflops(size: int, repeats: int) -> float:
     return 2.0 * size**3 / best / 1e9
 
 
-def time_training_steps(d: int, n_steps: int, n_blocks: int, seed: int = 0) -> float:
-    """Best over ``n_blocks`` blocks of the mean wall time (s) of ``n_steps`` training steps."""
+def _benchmark_setup(d: int, seed: int):
     generator = torch.Generator().manual_seed(seed)
     flow = RealNVPFlow(
         d,
@@ -78,6 +85,12 @@ def time_training_steps(d: int, n_steps: int, n_blocks: int, seed: int = 0) -> f
     optimizer = make_optimizer(flow, 3e-4)
     data = torch.rand(BATCH * 16, d, generator=generator)
     batches = [data[i * BATCH : (i + 1) * BATCH] for i in range(16)]
+    return flow, optimizer, batches
+
+
+def time_training_steps(d: int, n_steps: int, n_blocks: int, seed: int = 0) -> float:
+    """Best over ``n_blocks`` blocks of the mean wall time (s) of ``n_steps`` training steps."""
+    flow, optimizer, batches = _benchmark_setup(d, seed)
     for i in range(5):  # warm-up
         train_step(flow, optimizer, batches[i % 16], TRIM_RATIO)
     best = float("inf")
@@ -89,6 +102,48 @@ def time_training_steps(d: int, n_steps: int, n_blocks: int, seed: int = 0) -> f
     return best
 
 
+PHASES = ("power_iteration", "forward", "loss", "backward", "optimizer")
+
+
+def phased_step(
+    flow: RealNVPFlow, optimizer: torch.optim.Optimizer, batch: torch.Tensor, trim_ratio: float
+) -> list[float]:
+    """:func:`rrnvp.training.train_step` spelled out, returning the seconds of each of ``PHASES``.
+
+    Same operations in the same order as ``train_step`` on a spectrally normalised flow in
+    training mode (a test checks that both give the same parameters).
+    """
+    weights, biases = flow._tensors()
+    marks = [time.perf_counter()]
+    sigmas = [layer.power_iteration() for layer in flow.layers]
+    marks.append(time.perf_counter())
+    z, log_det = FlowFunction.apply(
+        batch, flow.spec, len(weights), sigmas, *weights, *biases, *flow._vectors()
+    )
+    marks.append(time.perf_counter())
+    loss = trimmed_mean(-(flow.prior_log_prob(z) + log_det), trim_ratio)
+    bool(torch.isfinite(loss))
+    optimizer.zero_grad(set_to_none=True)
+    marks.append(time.perf_counter())
+    loss.backward()
+    marks.append(time.perf_counter())
+    optimizer.step()
+    marks.append(time.perf_counter())
+    return [b - a for a, b in zip(marks[:-1], marks[1:])]
+
+
+def time_phases(d: int, n_steps: int, seed: int = 0) -> dict[str, float]:
+    """Mean milliseconds per step of each phase (``PHASES``) of a RobustRealNVP training step."""
+    flow, optimizer, batches = _benchmark_setup(d, seed)
+    totals = dict.fromkeys(PHASES, 0.0)
+    for i in range(5):  # warm-up
+        phased_step(flow, optimizer, batches[i % 16], TRIM_RATIO)
+    for i in range(n_steps):
+        for name, seconds in zip(PHASES, phased_step(flow, optimizer, batches[i % 16], TRIM_RATIO)):
+            totals[name] += seconds
+    return {name: round(seconds / n_steps * 1e3, 3) for name, seconds in totals.items()}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description="Flow training throughput vs float32 GEMM peak")
@@ -96,6 +151,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1)")
     parser.add_argument("--steps", type=int, default=None, help="timed steps per dim")
     parser.add_argument("--quick", action="store_true", help="few steps: a smoke run")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="also time each phase of a step (phases_ms)"
+    )
     args = parser.parse_args(argv)
     if args.threads < 1:
         parser.error("--threads must be >= 1")
@@ -106,6 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     for d in args.dims:
         seconds = time_training_steps(d, n_steps, n_blocks)
         achieved = model_flops_per_step(d) / seconds / 1e9
+        extra = {"phases_ms": time_phases(d, n_steps * n_blocks)} if args.breakdown else {}
         print(
             json.dumps(
                 {
@@ -119,6 +178,7 @@ def main(argv: list[str] | None = None) -> None:
                     "steps": n_steps * n_blocks,
                     "torch": torch.__version__,
                     "machine": platform.processor() or platform.machine(),
+                    **extra,
                 }
             ),
             flush=True,

@@ -153,3 +153,26 @@ def test_gradient_flows_through_sigma():
 def test_nonpositive_k_is_rejected(bad_k):
     with pytest.raises(ValueError, match="lipschitz_k"):
         StackedLinear(1, 2, 2, spectral_norm=True, lipschitz_k=bad_k)
+
+
+@pytest.mark.parametrize("n_iterations", [1, 3])
+def test_power_iteration_returns_sigma_of_the_updated_vectors(n_iterations):
+    layer = StackedLinear(
+        3, 7, 5, spectral_norm=True, generator=torch.Generator().manual_seed(4), dtype=torch.float64
+    )
+    u_before = layer._u.clone()
+    sigma = layer.power_iteration(n_iterations)
+    assert not torch.equal(layer._u, u_before)
+    expected = torch.einsum("no,noi,ni->n", layer._u, layer.weight.detach(), layer._v)
+    torch.testing.assert_close(sigma, expected)
+    torch.testing.assert_close(sigma, layer.sigma().detach())
+
+
+def test_zero_power_iterations_leave_the_vectors_and_give_the_current_sigma():
+    layer = StackedLinear(
+        2, 6, 4, spectral_norm=True, generator=torch.Generator().manual_seed(5), dtype=torch.float64
+    )
+    u_before, v_before = layer._u.clone(), layer._v.clone()
+    sigma = layer.power_iteration(0)
+    assert torch.equal(layer._u, u_before) and torch.equal(layer._v, v_before)
+    torch.testing.assert_close(sigma, layer.sigma().detach())

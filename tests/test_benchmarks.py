@@ -1,0 +1,40 @@
+"""The throughput benchmark counts the right FLOPs and times the real training step."""
+
+from __future__ import annotations
+
+import torch
+
+from benchmarks.flow_throughput import (
+    PHASES,
+    _benchmark_setup,
+    model_flops_per_step,
+    phased_step,
+    time_phases,
+)
+from rrnvp.training import train_step
+
+
+def test_flop_count_is_three_times_the_forward_products_of_the_used_columns():
+    # d = 3: even couplings keep 2 columns and transform 1, odd ones keep 1 and transform 2.
+    batch, hidden = 4, 5
+    even = 2 * batch * (2 * hidden + hidden * hidden + hidden * 1)
+    odd = 2 * batch * (1 * hidden + hidden * hidden + hidden * 2)
+    expected = 3 * 2 * 3 * (even + odd)  # fwd + bwd, s and t nets, 3 couplings of each parity
+    assert model_flops_per_step(3, batch=batch, hidden=hidden) == expected
+
+
+def test_phased_step_is_the_training_step():
+    flow_a, optimizer_a, batches = _benchmark_setup(5, seed=3)
+    flow_b, optimizer_b, _ = _benchmark_setup(5, seed=3)
+    for batch in batches[:3]:
+        train_step(flow_a, optimizer_a, batch, 0.1)
+        seconds = phased_step(flow_b, optimizer_b, batch, 0.1)
+        assert len(seconds) == len(PHASES) and all(s >= 0 for s in seconds)
+    for (name, a), b in zip(flow_a.state_dict().items(), flow_b.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_time_phases_reports_every_phase():
+    phases = time_phases(3, n_steps=2)
+    assert list(phases) == list(PHASES)
+    assert all(value > 0 for value in phases.values())
