@@ -12,11 +12,13 @@ Prints one JSON object per line: ``{"d", "ms_per_step", "samples_per_s", "gflops
 forward): per coupling and net the forward is ``2 * B * (d_kept*h + h*h + h*d_free)``, with the
 kept input columns and transformed output rows only (the masked columns and rows multiply zeros and
 are not computed, so they are not counted either). Power iteration, activations, the prior and the
-optimiser are overhead, not useful work. ``peak_gflops`` is the best of several large square
-float32 GEMMs timed in the same run with the same thread count.
+optimiser are overhead, not useful work. ``peak_gflops`` is the best of large square float32
+GEMMs timed in the same run with the same thread count: a few at the start and one before every
+block of training steps, so that both sides of the ratio are sampled over the same span of time.
 
-Timings are the best of several blocks of steps (and the peak the best of several GEMMs), so that
-a busy machine disturbs the ratio as little as possible.
+Timings are the best of several blocks of steps (and the peak the best of all GEMMs of the run,
+so every ratio uses the same, highest peak): a busy machine disturbs the ratio as little as
+possible. The lines are printed once every dimension has been timed.
 
 ``--breakdown`` adds ``phases_ms``: the mean time per step of each phase of a training step (power
 iteration, forward of the coupling stack, loss, backward, optimiser step), timed separately over
@@ -31,6 +33,7 @@ import json
 import math
 import platform
 import time
+from collections.abc import Callable
 
 import torch
 
@@ -57,19 +60,34 @@ def model_flops_per_step(d: int, batch: int = BATCH, hidden: int = HIDDEN) -> fl
     return total
 
 
-def gemm_peak_gflops(size: int, repeats: int) -> float:
-    """Best float32 GEMM rate (GFLOP/s) over ``repeats`` products of ``size x size`` matrices."""
-    generator = torch.Generator().manual_seed(0)
-    a = torch.randn(size, size, generator=generator)
-    b = torch.randn(size, size, generator=generator)
-    out = torch.empty(size, size)
-    torch.mm(a, b, out=out)  # warm-up
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        torch.mm(a, b, out=out)
-        best = min(best, time.perf_counter() - started)
-    return 2.0 * size**3 / best / 1e9
+class GemmPeak:
+    """Best float32 rate (GFLOP/s) of ``size x size`` matrix products, sampled during the run.
+
+    Sampling it between the blocks of training steps (not once at the start) measures the peak
+    under the same machine conditions as the steps, so a busy or throttled spell of a shared
+    machine moves both sides of the ratio.
+    """
+
+    def __init__(self, size: int) -> None:
+        generator = torch.Generator().manual_seed(0)
+        self.size = size
+        self._a = torch.randn(size, size, generator=generator)
+        self._b = torch.randn(size, size, generator=generator)
+        self._out = torch.empty(size, size)
+        torch.mm(self._a, self._b, out=self._out)  # warm-up
+        self.best_seconds = float("inf")
+
+    def sample(self, repeats: int = 1) -> None:
+        """Time ``repeats`` products, keeping the fastest seen so far."""
+        for _ in range(repeats):
+            started = time.perf_counter()
+            torch.mm(self._a, self._b, out=self._out)
+            self.best_seconds = min(self.best_seconds, time.perf_counter() - started)
+
+    @property
+    def gflops(self) -> float:
+        """The best rate seen so far."""
+        return 2.0 * self.size**3 / self.best_seconds / 1e9
 
 
 def _benchmark_setup(d: int, seed: int):
@@ -88,13 +106,24 @@ def _benchmark_setup(d: int, seed: int):
     return flow, optimizer, batches
 
 
-def time_training_steps(d: int, n_steps: int, n_blocks: int, seed: int = 0) -> float:
-    """Best over ``n_blocks`` blocks of the mean wall time (s) of ``n_steps`` training steps."""
+def time_training_steps(
+    d: int,
+    n_steps: int,
+    n_blocks: int,
+    seed: int = 0,
+    between_blocks: Callable[[], None] | None = None,
+) -> float:
+    """Best over ``n_blocks`` blocks of the mean wall time (s) of ``n_steps`` training steps.
+
+    ``between_blocks`` is called before every block (e.g. to sample the GEMM peak).
+    """
     flow, optimizer, batches = _benchmark_setup(d, seed)
     for i in range(5):  # warm-up
         train_step(flow, optimizer, batches[i % 16], TRIM_RATIO)
     best = float("inf")
     for _ in range(n_blocks):
+        if between_blocks is not None:
+            between_blocks()
         started = time.perf_counter()
         for i in range(n_steps):
             train_step(flow, optimizer, batches[i % 16], TRIM_RATIO)
@@ -160,11 +189,15 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     n_steps = args.steps or (10 if args.quick else 40)
     n_blocks = 2 if args.quick else 8
-    peak = gemm_peak_gflops(1024 if args.quick else 2048, 3 if args.quick else 10)
+    peak = GemmPeak(1024 if args.quick else 2048)
+    peak.sample(3 if args.quick else 5)
+    rows = []
     for d in args.dims:
-        seconds = time_training_steps(d, n_steps, n_blocks)
-        achieved = model_flops_per_step(d) / seconds / 1e9
+        seconds = time_training_steps(d, n_steps, n_blocks, between_blocks=peak.sample)
         extra = {"phases_ms": time_phases(d, n_steps * n_blocks)} if args.breakdown else {}
+        rows.append((d, seconds, extra))
+    for d, seconds, extra in rows:  # every ratio against the best peak of the whole run
+        achieved = model_flops_per_step(d) / seconds / 1e9
         print(
             json.dumps(
                 {
@@ -172,8 +205,8 @@ def main(argv: list[str] | None = None) -> None:
                     "ms_per_step": round(seconds * 1e3, 3),
                     "samples_per_s": round(BATCH / seconds, 1),
                     "gflops": round(achieved, 2),
-                    "peak_gflops": round(peak, 2),
-                    "fraction_of_peak": round(achieved / peak, 4),
+                    "peak_gflops": round(peak.gflops, 2),
+                    "fraction_of_peak": round(achieved / peak.gflops, 4),
                     "threads": args.threads,
                     "steps": n_steps * n_blocks,
                     "torch": torch.__version__,

@@ -278,8 +278,10 @@ class FlowFunction(torch.autograd.Function):
             vs = saved_tensors[2 * n_layers : 3 * n_layers]
             u_pairs = [_per_coupling(u.unsqueeze(2), spec) for u in us]
             v_pairs = [_per_coupling(v.unsqueeze(1), spec) for v in vs]
-            r_pairs = [_per_coupling(r, spec) for r in ctx.divisors]
-            slope_pairs = [_per_coupling(r, spec) for r in ctx.slopes]
+            # -r and dr/dsigma shaped (2, 1, 1) per coupling: (-x) / r and x / (-r) are the same
+            # float, so the sign is folded into the divisor once per layer.
+            neg_r_pairs = [_per_coupling(-r.view(-1, 1, 1), spec) for r in ctx.divisors]
+            slope_pairs = [_per_coupling(r.view(-1, 1, 1), spec) for r in ctx.slopes]
         grad_log_det = grad_log_det.unsqueeze(1)
         last_coupling = spec.n_couplings - 1
         # Gradients of the parts the last coupling keeps and transforms (see forward).
@@ -307,12 +309,11 @@ class FlowFunction(torch.autograd.Function):
                     torch.sum(grad_net, dim=1, out=grad_b[index][c])
                 grad_weight = grad_w_full[index][c]
                 if sn:
-                    divisor = r_pairs[index][c]
                     grad_a = grad_net / params.divisors[index]
                     # sigma = u^T W v: dL/dW gets (dL/dr)(dr/dsigma) u v^T, where
                     # dL/dr = -sum(grad_a * a) / r.
-                    grad_r = -(grad_a * a).sum(dim=(1, 2)) / divisor
-                    coef = (grad_r * slope_pairs[index][c]).view(2, 1, 1)
+                    grad_r = (grad_a * a).sum(dim=(1, 2), keepdim=True) / neg_r_pairs[index][c]
+                    coef = grad_r * slope_pairs[index][c]
                     torch.mul(coef * u_pairs[index][c], v_pairs[index][c], out=grad_weight)
                 else:
                     grad_a = grad_net
