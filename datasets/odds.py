@@ -274,6 +274,7 @@ def registered_entry(spec: OddsFile) -> RegisteredDataset:
         summary=f"{spec.n_samples}x{spec.n_features}, {spec.n_outliers} outliers",
         status=partial(fetch.file_status, spec.remote),
         fetch=partial(fetch.fetch, spec.remote),
+        size_hint=spec.n_samples * spec.n_features,
     )
 
 

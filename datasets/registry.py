@@ -114,6 +114,9 @@ class RegisteredDataset:
     fetch : callable ``(data_dir, *, create_root=False) -> Path`` or None
         Makes the data available locally (download); None when there is nothing to fetch.
         ``python -m datasets fetch`` calls it with ``create_root=True``.
+    size_hint : int or None
+        Rough amount of data (rows x columns), known without loading it; the experiment runner
+        starts the runs on the largest datasets first. None when unknown.
     """
 
     name: str
@@ -124,6 +127,7 @@ class RegisteredDataset:
     summary: str = ""
     status: Callable[[PathLike | None], str] | None = None
     fetch: Callable[..., Path] | None = None
+    size_hint: int | None = None
 
     def split_options(self) -> frozenset[str] | None:
         """Names of the options ``load_split`` accepts (None when it takes any ``**options``)."""

@@ -223,3 +223,26 @@ def test_dask_worker_crash_is_recorded(tmp_path):
     record = store.read(crashing[0].run_id)
     assert record.error["type"] == "WorkerDied"
     assert "KilledWorker" in record.error["traceback"]
+
+
+class _RecordingBackend(SequentialBackend):
+    """Remembers the order it was handed the jobs in, and runs none (no data is read)."""
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+
+    def run(self, jobs, on_outcome) -> None:
+        self.order = [job.spec.dataset for job in jobs]
+
+
+def test_runs_on_the_largest_datasets_start_first(tmp_path):
+    from datasets.odds import ODDS_BY_NAME
+
+    # glass 214 x 9, pima 768 x 8, cardio 1831 x 21; toy datasets have no size hint.
+    names = ["glass", TOY_DATASETS[0], "cardio", "pima", TOY_DATASETS[1]]
+    specs = [RunSpec.create(name, "Toy", 0, {"noise": 0.1}) for name in names]
+    backend = _RecordingBackend()
+    run_grid(specs, RunStore(tmp_path / "store"), backend, progress=False)
+    assert backend.order == ["cardio", "pima", "glass", TOY_DATASETS[0], TOY_DATASETS[1]]
+    sizes = [ODDS_BY_NAME[n].n_samples * ODDS_BY_NAME[n].n_features for n in backend.order[:3]]
+    assert sizes == sorted(sizes, reverse=True)
