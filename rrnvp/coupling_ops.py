@@ -15,6 +15,12 @@ normalised weight matrices dominated the time of a training step on CPU. What it
 * Spectral normalisation divides the layer *output* by ``r = max(sigma / k, 1)`` (or ``sigma / k``)
   instead of forming ``W / r``; ``sigma = u^T W v`` is computed on the full weight matrix and its
   gradient ``u v^T * dL/dsigma`` is added to the weight gradient as a rank-one term.
+* The masks alternate between two complementary parts, so what coupling ``c`` transforms is what
+  coupling ``c + 1`` keeps: the two parts are carried separately and merged once at the end.
+* Each coupling's views of the stacked tensors are taken once per step (:func:`coupling_params`).
+
+Changes to this module are kept bit-identical (same float32 operations in the same order) unless
+the run protocol is bumped: the committed results were computed with it.
 """
 
 from __future__ import annotations

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import datasets
 from datasets import fetch
 from datasets.__main__ import main as cli_main
 from datasets.registry import RegisteredDataset, register, unregister
+from tests.http_server import ScriptedServer, serving
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONTENT = b"pretend this is a .mat file\n" * 100
@@ -27,49 +26,12 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class FileServer:
-    """A tiny HTTP server on 127.0.0.1 serving in-memory files and counting requests."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-        self.requests: list[str] = []
-        self.delay_s = 0.0
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
-                server.requests.append(self.path)
-                body = server.files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                time.sleep(server.delay_s)
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_port}{path}"
-
-
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.delenv(fetch.OFFLINE_ENV, raising=False)
-    file_server = FileServer()
-    file_server.thread.start()
-    yield file_server
-    file_server.httpd.shutdown()
-    file_server.httpd.server_close()
+    with serving() as file_server:
+        yield file_server
 
 
 def make_remote(urls: tuple[str, ...] = (), content: bytes = CONTENT) -> fetch.RemoteFile:
@@ -82,7 +44,7 @@ def folder_listing(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
 
-def test_download_verifies_and_caches(server: FileServer, tmp_path: Path) -> None:
+def test_download_verifies_and_caches(server: ScriptedServer, tmp_path: Path) -> None:
     server.files["/tiny.mat"] = CONTENT
     remote = make_remote((server.url("/tiny.mat"),))
     path = fetch.fetch(remote, tmp_path)
@@ -94,7 +56,7 @@ def test_download_verifies_and_caches(server: FileServer, tmp_path: Path) -> Non
 
 
 def test_falls_back_to_next_url_on_404_and_on_wrong_content(
-    server: FileServer, tmp_path: Path
+    server: ScriptedServer, tmp_path: Path
 ) -> None:
     server.files["/corrupt.mat"] = CONTENT[:-1] + b"?"
     server.files["/good.mat"] = CONTENT
@@ -106,7 +68,7 @@ def test_falls_back_to_next_url_on_404_and_on_wrong_content(
 
 
 def test_every_url_failing_is_a_clear_error_and_leaves_no_file(
-    server: FileServer, tmp_path: Path
+    server: ScriptedServer, tmp_path: Path
 ) -> None:
     server.files["/corrupt.mat"] = b"not the file"
     urls = (server.url("/missing.mat"), server.url("/corrupt.mat"))
@@ -119,7 +81,7 @@ def test_every_url_failing_is_a_clear_error_and_leaves_no_file(
     assert folder_listing(tmp_path / "odds") <= {".tiny.mat.lock"}
 
 
-def test_bad_hash_is_never_used_nor_overwritten(server: FileServer, tmp_path: Path) -> None:
+def test_bad_hash_is_never_used_nor_overwritten(server: ScriptedServer, tmp_path: Path) -> None:
     server.files["/tiny.mat"] = CONTENT
     remote = make_remote((server.url("/tiny.mat"),))
     corrupted = CONTENT[: len(CONTENT) // 2]
@@ -138,7 +100,7 @@ def test_bad_hash_is_never_used_nor_overwritten(server: FileServer, tmp_path: Pa
 
 
 def test_offline_mode_names_the_exact_path(
-    server: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server.files["/tiny.mat"] = CONTENT
     monkeypatch.setenv(fetch.OFFLINE_ENV, "1")
@@ -173,7 +135,7 @@ def test_data_root_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_missing_explicit_root_is_an_error_unless_created(
-    server: FileServer, tmp_path: Path
+    server: ScriptedServer, tmp_path: Path
 ) -> None:
     server.files["/tiny.mat"] = CONTENT
     remote = make_remote((server.url("/tiny.mat"),))
@@ -221,7 +183,7 @@ print(fetch.fetch(remote, root).read_bytes() == pathlib.Path(root, "expected").r
 
 
 def test_concurrent_processes_download_once_and_never_corrupt(
-    server: FileServer, tmp_path: Path
+    server: ScriptedServer, tmp_path: Path
 ) -> None:
     server.files["/tiny.mat"] = CONTENT
     server.delay_s = 1.0  # long enough for the second process to find the download under way
@@ -272,7 +234,7 @@ def test_registered_corrupted_copy_of_a_real_dataset_is_rejected(
 
 
 @pytest.fixture
-def fake_entry(server: FileServer):
+def fake_entry(server: ScriptedServer):
     server.files["/tiny.mat"] = CONTENT
     remote = make_remote((server.url("/tiny.mat"),))
 
@@ -311,7 +273,7 @@ def test_cli_list_shows_status(
 
 def test_cli_fetch_downloads_named_files(
     fake_entry: RegisteredDataset,
-    server: FileServer,
+    server: ScriptedServer,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -10,14 +10,12 @@ are only read from ``$RRNVP_DATA`` (never written): tests copy what they damage 
 from __future__ import annotations
 
 import hashlib
-import http.server
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -30,6 +28,7 @@ from reproduce.registry import register_dataset_kind, unregister_dataset_kind
 from reproduce.runner import run_grid
 from reproduce.spec import RunSpec
 from reproduce.store import RunStore
+from tests.http_server import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = b"MATLAB 5.0 MAT-file look-alike for download tests\n" * 200
@@ -200,67 +199,10 @@ def test_missing_file_offline_fails_its_run_at_once_with_the_instructions(tmp_pa
 
 
 # --------------------------------------------------------------------- broken downloads
-class ScriptedServer:
-    """HTTP server on 127.0.0.1 whose responses can be cut or stalled half-way.
-
-    ``plans[path]`` is a list consumed one entry per request: ``"cut"`` sends half the body and
-    closes the connection, ``"stall"`` sends half and waits for :attr:`release`; requests beyond
-    the list get the whole file after :attr:`delay_s`.
-    """
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-        self.plans: dict[str, list[str]] = {}
-        self.requests: list[str] = []
-        self.delay_s = 0.0
-        self.stalled = threading.Event()
-        self.release = threading.Event()
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                server.requests.append(self.path)
-                body = server.files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                plan = server.plans.get(self.path, [])
-                step = plan.pop(0) if plan else "full"
-                time.sleep(server.delay_s)
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if step == "full":
-                    self.wfile.write(body)
-                    return
-                self.wfile.write(body[: len(body) // 2])
-                self.wfile.flush()
-                if step == "stall":
-                    server.stalled.set()
-                    server.release.wait(60)
-                self.close_connection = True
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_port}{path}"
-
-
 @pytest.fixture
 def server(online):
-    scripted = ScriptedServer()
-    scripted.thread.start()
-    yield scripted
-    scripted.release.set()
-    scripted.httpd.shutdown()
-    scripted.httpd.server_close()
+    with serving() as scripted:
+        yield scripted
 
 
 # Runs datasets/fetch.py alone (it imports no other project module), so that a process starts in
