@@ -1,7 +1,8 @@
 """Training throughput of one flow fit against the machine's float32 GEMM peak.
 
 Run as ``python -m benchmarks.flow_throughput [--quick] [--dims 9 36 166] [--threads 1]
-[--breakdown]``.
+[--breakdown] [--device cuda]``. With ``--device cuda`` the same step runs on the GPU (the wall
+time of each block waits for the device) and the peak is the GPU's float32 GEMM rate.
 Configuration: the paper's (6 couplings, s and t nets d -> 256 -> 256 -> d, batch 128, Adam) with
 k-Lipschitz spectral normalisation and trimming (eps = 0.1) on, i.e. RobustRealNVP's training step.
 
@@ -68,13 +69,15 @@ class GemmPeak:
     machine moves both sides of the ratio.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, device: torch.device | str = "cpu") -> None:
         generator = torch.Generator().manual_seed(0)
         self.size = size
-        self._a = torch.randn(size, size, generator=generator)
-        self._b = torch.randn(size, size, generator=generator)
-        self._out = torch.empty(size, size)
+        self.device = torch.device(device)
+        self._a = torch.randn(size, size, generator=generator).to(self.device)
+        self._b = torch.randn(size, size, generator=generator).to(self.device)
+        self._out = torch.empty(size, size, device=self.device)
         torch.mm(self._a, self._b, out=self._out)  # warm-up
+        synchronize(self.device)
         self.best_seconds = float("inf")
 
     def sample(self, repeats: int = 1) -> None:
@@ -82,6 +85,7 @@ class GemmPeak:
         for _ in range(repeats):
             started = time.perf_counter()
             torch.mm(self._a, self._b, out=self._out)
+            synchronize(self.device)
             self.best_seconds = min(self.best_seconds, time.perf_counter() - started)
 
     @property
@@ -90,18 +94,28 @@ class GemmPeak:
         return 2.0 * self.size**3 / self.best_seconds / 1e9
 
 
-def _benchmark_setup(d: int, seed: int):
+def synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work (a no-op on CPU), so that wall time covers it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _benchmark_setup(d: int, seed: int, device: torch.device | str = "cpu"):
     generator = torch.Generator().manual_seed(seed)
-    flow = RealNVPFlow(
-        d,
-        n_couplings=N_COUPLINGS,
-        hidden_features=HIDDEN,
-        spectral_norm=True,
-        lipschitz_k=LIPSCHITZ_K,
-        generator=generator,
-    ).train()
+    flow = (
+        RealNVPFlow(
+            d,
+            n_couplings=N_COUPLINGS,
+            hidden_features=HIDDEN,
+            spectral_norm=True,
+            lipschitz_k=LIPSCHITZ_K,
+            generator=generator,
+        )
+        .to(device)
+        .train()
+    )
     optimizer = make_optimizer(flow, 3e-4)
-    data = torch.rand(BATCH * 16, d, generator=generator)
+    data = torch.rand(BATCH * 16, d, generator=generator).to(device)
     batches = [data[i * BATCH : (i + 1) * BATCH] for i in range(16)]
     return flow, optimizer, batches
 
@@ -112,21 +126,25 @@ def time_training_steps(
     n_blocks: int,
     seed: int = 0,
     between_blocks: Callable[[], None] | None = None,
+    device: torch.device | str = "cpu",
 ) -> float:
     """Best over ``n_blocks`` blocks of the mean wall time (s) of ``n_steps`` training steps.
 
     ``between_blocks`` is called before every block (e.g. to sample the GEMM peak).
     """
-    flow, optimizer, batches = _benchmark_setup(d, seed)
+    device = torch.device(device)
+    flow, optimizer, batches = _benchmark_setup(d, seed, device)
     for i in range(5):  # warm-up
         train_step(flow, optimizer, batches[i % 16], TRIM_RATIO)
     best = float("inf")
     for _ in range(n_blocks):
         if between_blocks is not None:
             between_blocks()
+        synchronize(device)
         started = time.perf_counter()
         for i in range(n_steps):
             train_step(flow, optimizer, batches[i % 16], TRIM_RATIO)
+        synchronize(device)
         best = min(best, (time.perf_counter() - started) / n_steps)
     return best
 
@@ -140,30 +158,40 @@ def phased_step(
     """:func:`rrnvp.training.train_step` spelled out, returning the seconds of each of ``PHASES``.
 
     Same operations in the same order as ``train_step`` on a spectrally normalised flow in
-    training mode (a test checks that both give the same parameters).
+    training mode (a test checks that both give the same parameters). On a GPU each phase waits
+    for the device before it is timed.
     """
+    device = batch.device
+
+    def mark() -> None:
+        synchronize(device)
+        marks.append(time.perf_counter())
+
     weights, biases = flow._tensors()
-    marks = [time.perf_counter()]
+    marks: list[float] = []
+    mark()
     sigmas = [layer.power_iteration() for layer in flow.layers]
-    marks.append(time.perf_counter())
+    mark()
     z, log_det = FlowFunction.apply(
         batch, flow.spec, len(weights), sigmas, *weights, *biases, *flow._vectors()
     )
-    marks.append(time.perf_counter())
+    mark()
     loss = trimmed_mean(-(flow.prior_log_prob(z) + log_det), trim_ratio)
     bool(torch.isfinite(loss))
     optimizer.zero_grad(set_to_none=True)
-    marks.append(time.perf_counter())
+    mark()
     loss.backward()
-    marks.append(time.perf_counter())
+    mark()
     optimizer.step()
-    marks.append(time.perf_counter())
+    mark()
     return [b - a for a, b in zip(marks[:-1], marks[1:])]
 
 
-def time_phases(d: int, n_steps: int, seed: int = 0) -> dict[str, float]:
+def time_phases(
+    d: int, n_steps: int, seed: int = 0, device: torch.device | str = "cpu"
+) -> dict[str, float]:
     """Mean milliseconds per step of each phase (``PHASES``) of a RobustRealNVP training step."""
-    flow, optimizer, batches = _benchmark_setup(d, seed)
+    flow, optimizer, batches = _benchmark_setup(d, seed, device)
     totals = dict.fromkeys(PHASES, 0.0)
     for i in range(5):  # warm-up
         phased_step(flow, optimizer, batches[i % 16], TRIM_RATIO)
@@ -183,18 +211,35 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--breakdown", action="store_true", help="also time each phase of a step (phases_ms)"
     )
+    parser.add_argument(
+        "--device", default="cpu", help="torch device: cpu (default), cuda or cuda:N"
+    )
     args = parser.parse_args(argv)
     if args.threads < 1:
         parser.error("--threads must be >= 1")
+    try:
+        device = torch.device(args.device)
+    except RuntimeError as exc:
+        parser.error(f"--device: {exc}")
+    if device.type not in ("cpu", "cuda"):
+        parser.error(f"--device must be cpu, cuda or cuda:N, got {args.device!r}")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: CUDA is not available on this machine")
     torch.set_num_threads(args.threads)
     n_steps = args.steps or (10 if args.quick else 40)
     n_blocks = 2 if args.quick else 8
-    peak = GemmPeak(1024 if args.quick else 2048)
+    peak = GemmPeak(1024 if args.quick else 2048, device)
     peak.sample(3 if args.quick else 5)
     rows = []
     for d in args.dims:
-        seconds = time_training_steps(d, n_steps, n_blocks, between_blocks=peak.sample)
-        extra = {"phases_ms": time_phases(d, n_steps * n_blocks)} if args.breakdown else {}
+        seconds = time_training_steps(
+            d, n_steps, n_blocks, between_blocks=peak.sample, device=device
+        )
+        extra = (
+            {"phases_ms": time_phases(d, n_steps * n_blocks, device=device)}
+            if args.breakdown
+            else {}
+        )
         rows.append((d, seconds, extra))
     for d, seconds, extra in rows:  # every ratio against the best peak of the whole run
         achieved = model_flops_per_step(d) / seconds / 1e9
@@ -207,6 +252,7 @@ def main(argv: list[str] | None = None) -> None:
                     "gflops": round(achieved, 2),
                     "peak_gflops": round(peak.gflops, 2),
                     "fraction_of_peak": round(achieved / peak.gflops, 4),
+                    "device": str(device),
                     "threads": args.threads,
                     "steps": n_steps * n_blocks,
                     "torch": torch.__version__,

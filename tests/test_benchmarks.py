@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from benchmarks.flow_throughput import (
     PHASES,
     _benchmark_setup,
+    main,
     model_flops_per_step,
     phased_step,
     time_phases,
@@ -38,3 +40,13 @@ def test_time_phases_reports_every_phase():
     phases = time_phases(3, n_steps=2)
     assert list(phases) == list(PHASES)
     assert all(value > 0 for value in phases.values())
+
+
+def test_an_unavailable_or_unknown_device_is_a_clear_error(capsys):
+    with pytest.raises(SystemExit):
+        main(["--device", "tpu", "--quick", "--dims", "3"])
+    assert "--device" in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        with pytest.raises(SystemExit):
+            main(["--device", "cuda", "--quick", "--dims", "3"])
+        assert "CUDA is not available" in capsys.readouterr().err
