@@ -34,13 +34,10 @@ import os
 from collections import OrderedDict
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.decomposition import PCA
 
-from datasets.extractors import FeatureExtractor, get_extractor
-from datasets.features import cache_path, load_features
 from datasets.fetch import DatasetUnavailableError, data_root
 from datasets.images import (
     CIFAR10_CLASSES,
@@ -52,6 +49,9 @@ from datasets.images import (
 )
 from datasets.registry import Dataset, RegisteredDataset, check_seed, register
 from datasets.splits import Split
+
+if TYPE_CHECKING:
+    from datasets.extractors import FeatureExtractor
 
 logger = logging.getLogger(__name__)
 
@@ -221,6 +221,8 @@ def fit_pca(features: np.ndarray, n_train: int, n_components: int) -> tuple[np.n
         )
     # Exact (eigendecomposition of the feature covariance), deterministic, and fast for
     # n_train >> feature dim; scikit-learn's "auto" would pick the approximate randomized solver.
+    from sklearn.decomposition import PCA  # lazy, like the feature modules (torch) below
+
     pca = PCA(n_components=int(n_components), svd_solver="covariance_eigh")
     pca.fit(features[:n_train].astype(np.float64))
     X = pca.transform(features.astype(np.float64))
@@ -258,6 +260,11 @@ def cifar10_features(
     record : dict
         Provenance of the images, the extractor and the PCA.
     """
+    # Imported here: they load torch, which `import datasets` (e.g. the runner's main process,
+    # which only needs the registry) should not pay for.
+    from datasets.extractors import get_extractor
+    from datasets.features import cache_path, load_features
+
     extractor = get_extractor(features)
     weights = extractor.locate_weights(weights_path)
     memo_key = (

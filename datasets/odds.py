@@ -17,8 +17,6 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-import scipy.io
-from scipy.io.matlab import MatReadError
 
 from datasets import fetch
 from datasets.registry import Dataset, RegisteredDataset, register
@@ -148,7 +146,6 @@ ODDS_FILES: tuple[OddsFile, ...] = (
 # Everything scipy's MAT reader raises on damaged or foreign files (v7.3/HDF5 files raise
 # NotImplementedError); each is re-raised as a DatasetFileError naming the file.
 _MAT_READ_ERRORS = (
-    MatReadError,
     ValueError,
     TypeError,
     OSError,
@@ -176,9 +173,12 @@ def read_mat(path: PathLike) -> tuple[np.ndarray, np.ndarray]:
         wrong shape, non-finite features or labels other than 0/1.
     """
     path = Path(path)
+    import scipy.io  # lazy: keeps `import datasets` light
+    from scipy.io.matlab import MatReadError
+
     try:
         contents = scipy.io.loadmat(path)
-    except _MAT_READ_ERRORS as exc:
+    except (MatReadError, *_MAT_READ_ERRORS) as exc:
         raise fetch.DatasetFileError(
             f"{path}: not a readable MATLAB v5 .mat file (truncated or another format?): "
             f"{type(exc).__name__}: {exc}"

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from datasets.preprocessing import FittedPreprocessing, check_scaler, fit_preprocessing
 from datasets.registry import Dataset, check_seed
@@ -138,6 +137,8 @@ def make_split(
     seed = check_seed(seed)
     if not isinstance(train_fraction, numbers.Real) or not 0 < train_fraction < 1:
         raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
+    from sklearn.model_selection import train_test_split  # lazy: keeps `import datasets` light
+
     train_index, test_index = train_test_split(
         np.arange(X.shape[0]),
         train_size=float(train_fraction),

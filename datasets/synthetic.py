@@ -18,7 +18,6 @@ import os
 from functools import partial
 
 import numpy as np
-from sklearn.datasets import make_moons
 
 from datasets.preprocessing import check_scaler, fit_preprocessing
 from datasets.registry import Dataset, RegisteredDataset, check_seed, register
@@ -72,6 +71,8 @@ def make_two_moons(
         else np.random.SeedSequence(check_seed(seed))
     )
     rng = np.random.default_rng(seed_sequence)
+    from sklearn.datasets import make_moons  # lazy: keeps `import datasets` light
+
     moons, _ = make_moons(
         n_samples=int(n_normal), noise=float(noise), random_state=int(rng.integers(2**31 - 1))
     )

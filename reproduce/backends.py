@@ -167,7 +167,10 @@ class LokyBackend(Backend):
                     in_flight.clear()
                 clean = True
             finally:
-                executor.shutdown(wait=clean, kill_workers=not clean or bool(suspects))
+                # Idle workers are stopped, not asked to exit: every run has returned (or the pool
+                # is broken), and a worker's own interpreter shutdown with torch loaded takes
+                # about a second, which would be serial time at the end of every grid.
+                executor.shutdown(wait=clean, kill_workers=True)
             if suspects:
                 logger.warning(
                     "a worker process died with %d run(s) in flight; retrying them one at a time",
