@@ -8,6 +8,7 @@ import torch
 from benchmarks.flow_throughput import (
     PHASES,
     _benchmark_setup,
+    full_width_flops_per_step,
     main,
     model_flops_per_step,
     phased_step,
@@ -23,6 +24,18 @@ def test_flop_count_is_three_times_the_forward_products_of_the_used_columns():
     odd = 2 * batch * (1 * hidden + hidden * hidden + hidden * 2)
     expected = 3 * 2 * 3 * (even + odd)  # fwd + bwd, s and t nets, 3 couplings of each parity
     assert model_flops_per_step(3, batch=batch, hidden=hidden) == expected
+
+
+def test_full_width_flop_count_includes_the_masked_columns_and_rows():
+    batch, hidden = 4, 5
+    forward_per_net = 2 * batch * (3 * hidden + hidden * hidden + hidden * 3)
+    assert full_width_flops_per_step(3, batch=batch, hidden=hidden) == 3 * 2 * 6 * forward_per_net
+    # The masked products are exactly what separates the two counts: first layer d - d_kept
+    # columns, last layer d - d_free rows, i.e. d * h products per net and coupling in all.
+    masked = 3 * 2 * 6 * 2 * batch * (3 * hidden)
+    assert full_width_flops_per_step(3, batch=batch, hidden=hidden) - model_flops_per_step(
+        3, batch=batch, hidden=hidden
+    ) == pytest.approx(masked)
 
 
 def test_phased_step_is_the_training_step():
