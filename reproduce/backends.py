@@ -167,10 +167,10 @@ class LokyBackend(Backend):
                     in_flight.clear()
                 clean = True
             finally:
-                # Idle workers are stopped, not asked to exit: every run has returned (or the pool
-                # is broken), and a worker's own interpreter shutdown with torch loaded takes
-                # about a second, which would be serial time at the end of every grid.
-                executor.shutdown(wait=clean, kill_workers=True)
+                # Idle workers exit on their own (about a second of interpreter shutdown with
+                # torch loaded): killing them would leak the semaphores that libraries create in
+                # them (e.g. tqdm's lock) and make Python warn about it at exit.
+                executor.shutdown(wait=clean, kill_workers=not clean or bool(suspects))
             if suspects:
                 logger.warning(
                     "a worker process died with %d run(s) in flight; retrying them one at a time",

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from reproduce.registry import (
     register_dataset_kind,
@@ -152,7 +153,11 @@ class ToyDetector:
             raise RuntimeError("toy failure requested (fail=True)")
         if self.fail_unless_exists is not None and not Path(self.fail_unless_exists).exists():
             raise RuntimeError(f"toy failure: {self.fail_unless_exists} does not exist")
-        self.mean_ = np.asarray(X, dtype=float).mean(axis=0)
+        # A training loop behind a disabled progress bar, as PyOD's detectors have: the bar
+        # creates a multiprocessing lock in the worker, which the runner must let the worker
+        # release (a killed worker leaves it behind and Python warns of a leaked semaphore).
+        for _ in tqdm(range(1), disable=True):
+            self.mean_ = np.asarray(X, dtype=float).mean(axis=0)
         return self
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:

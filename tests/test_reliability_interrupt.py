@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -24,8 +23,8 @@ import pytest
 from reproduce import all as run_all
 from reproduce.store import RunRecord, RunStore
 from reproduce.testing import TOY_DATASETS, register_toys, unregister_toys
+from tests.runner_cli import ROOT, runner_command, runner_env
 
-ROOT = Path(__file__).resolve().parents[1]
 HAS_PROC = Path("/proc/self/stat").exists()
 
 # The kill-and-resume grid: 3 toy datasets x 7 seeds = 21 runs of about 0.2 s each on 2 workers.
@@ -50,29 +49,6 @@ methods = ["Toy"]
 [experiments.kill-grid.params.Toy]
 sleep = {RUN_SLEEP_S}
 """
-
-
-def runner_command(config: Path, store: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "reproduce.all",
-        "--plugin",
-        "reproduce.testing",
-        "--config",
-        str(config),
-        "--store",
-        str(store),
-        "--out",
-        str(store.parent / "out"),
-        "--no-report",
-        "--no-progress",
-        *extra,
-    ]
-
-
-def runner_env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def run_to_completion(command: list[str]) -> subprocess.CompletedProcess[str]:

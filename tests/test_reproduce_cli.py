@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from reproduce import all as run_all
 from reproduce import report
 from reproduce.testing import register_toys, unregister_toys
+from tests.runner_cli import ROOT, runner_command, runner_env
 
 CONFIG = """
 [experiments.toy-table]
@@ -147,31 +145,16 @@ def test_failed_runs_give_exit_status_1(tmp_path, capsys):
 
 def test_command_line_in_a_subprocess_with_a_plugin_and_two_workers(tmp_path, config):
     """What a user (or a fault test) types: toy methods come from ``--plugin``."""
-    root = Path(__file__).resolve().parents[1]
     store = tmp_path / "runs"
-    command = [
-        sys.executable,
-        "-m",
-        "reproduce.all",
-        "--plugin",
-        "reproduce.testing",
-        "--config",
-        str(config),
-        "--n-jobs",
-        "2",
-        "--store",
-        str(store),
-        "--out",
-        str(tmp_path / "out"),
-        "--no-progress",
-    ]
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    command = runner_command(config, store, "--n-jobs", "2", report=True)
+    env = runner_env()
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+    assert "leaked" not in result.stderr  # the workers released what they created
     assert "loky, 2 worker process(es)" in result.stdout
     assert "12 runs: 12 done" in result.stdout
     assert len(list(store.glob("*.json"))) == 12
     missing_plugin = subprocess.run(
-        command[:3] + command[5:], cwd=root, env=env, capture_output=True, text=True, timeout=120
+        command[:3] + command[5:], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert missing_plugin.returncode == 2 and "unknown method" in missing_plugin.stderr
