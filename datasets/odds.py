@@ -144,7 +144,8 @@ ODDS_FILES: tuple[OddsFile, ...] = (
 # fmt: on
 
 # Everything scipy's MAT reader raises on damaged or foreign files (v7.3/HDF5 files raise
-# NotImplementedError); each is re-raised as a DatasetFileError naming the file.
+# NotImplementedError), besides its own MatReadError (imported with the reader in read_mat);
+# each is re-raised as a DatasetFileError naming the file.
 _MAT_READ_ERRORS = (
     ValueError,
     TypeError,
