@@ -14,7 +14,9 @@ from benchmarks.flow_throughput import (
     phased_step,
     time_phases,
 )
+from benchmarks.runner_scaling import run_grid
 from rrnvp.training import train_step
+from tests.runner_cli import ROOT
 
 
 def test_flop_count_is_three_times_the_forward_products_of_the_used_columns():
@@ -63,3 +65,25 @@ def test_an_unavailable_or_unknown_device_is_a_clear_error(capsys):
         with pytest.raises(SystemExit):
             main(["--device", "cuda", "--quick", "--dims", "3"])
         assert "CUDA is not available" in capsys.readouterr().err
+
+
+def test_runner_scaling_reports_the_runs_and_their_own_time(tmp_path, monkeypatch):
+    config = tmp_path / "toy.toml"
+    config.write_text(
+        """
+[experiments.toy-grid]
+title = "Toy grid"
+report = "auc_table"
+dataset_kind = "toy"
+seeds = [0, 1]
+methods = ["Toy"]
+
+[experiments.toy-grid.params.Toy]
+sleep = 0.2
+"""
+    )
+    monkeypatch.chdir(ROOT)  # the subprocess imports reproduce from the checkout
+    wall, runs, run_seconds, peak_mb = run_grid(str(config), 2, ["--plugin", "reproduce.testing"])
+    assert runs == 6  # 3 toy datasets x 2 seeds
+    assert 6 * 0.2 <= run_seconds <= 2 * wall  # every run slept; two workers at most
+    assert peak_mb > 0
