@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 #: The checkout the subprocesses import ``reproduce`` from.
@@ -32,6 +33,21 @@ def runner_command(config: Path, store: Path, *extra: str, report: bool = False)
         *([] if report else ["--no-report"]),
         *extra,
     ]
+
+
+def toy_grid_config(name: str, seeds: Sequence[int], sleep_s: float) -> str:
+    """A config with one experiment: the toy detector on the toy datasets, sleeping in ``fit``."""
+    return f"""
+[experiments.{name}]
+title = "Toy grid {name}"
+report = "auc_table"
+dataset_kind = "toy"
+seeds = {list(seeds)}
+methods = ["Toy"]
+
+[experiments.{name}.params.Toy]
+sleep = {sleep_s}
+"""
 
 
 def runner_env() -> dict[str, str]:

@@ -16,7 +16,7 @@ from benchmarks.flow_throughput import (
 )
 from benchmarks.runner_scaling import run_grid
 from rrnvp.training import train_step
-from tests.runner_cli import ROOT
+from tests.runner_cli import ROOT, toy_grid_config
 
 
 def test_flop_count_is_three_times_the_forward_products_of_the_used_columns():
@@ -69,19 +69,7 @@ def test_an_unavailable_or_unknown_device_is_a_clear_error(capsys):
 
 def test_runner_scaling_reports_the_runs_and_their_own_time(tmp_path, monkeypatch):
     config = tmp_path / "toy.toml"
-    config.write_text(
-        """
-[experiments.toy-grid]
-title = "Toy grid"
-report = "auc_table"
-dataset_kind = "toy"
-seeds = [0, 1]
-methods = ["Toy"]
-
-[experiments.toy-grid.params.Toy]
-sleep = 0.2
-"""
-    )
+    config.write_text(toy_grid_config("toy-grid", seeds=(0, 1), sleep_s=0.2))
     monkeypatch.chdir(ROOT)  # the subprocess imports reproduce from the checkout
     wall, runs, run_seconds, peak_mb = run_grid(str(config), 2, ["--plugin", "reproduce.testing"])
     assert runs == 6  # 3 toy datasets x 2 seeds

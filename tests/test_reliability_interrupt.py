@@ -23,7 +23,7 @@ import pytest
 from reproduce import all as run_all
 from reproduce.store import RunRecord, RunStore
 from reproduce.testing import TOY_DATASETS, register_toys, unregister_toys
-from tests.runner_cli import ROOT, runner_command, runner_env
+from tests.runner_cli import ROOT, runner_command, runner_env, toy_grid_config
 
 HAS_PROC = Path("/proc/self/stat").exists()
 
@@ -38,17 +38,7 @@ SUBPROCESS_TIMEOUT_S = 120
 
 
 def kill_grid_config() -> str:
-    return f"""
-[experiments.kill-grid]
-title = "Kill-and-resume grid"
-report = "auc_table"
-dataset_kind = "toy"
-seeds = {list(KILL_SEEDS)}
-methods = ["Toy"]
-
-[experiments.kill-grid.params.Toy]
-sleep = {RUN_SLEEP_S}
-"""
+    return toy_grid_config("kill-grid", KILL_SEEDS, RUN_SLEEP_S)
 
 
 def run_to_completion(command: list[str]) -> subprocess.CompletedProcess[str]:
