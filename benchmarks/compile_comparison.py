@@ -24,11 +24,19 @@ from collections.abc import Callable
 
 import torch
 
-from benchmarks.flow_throughput import TRIM_RATIO, GemmPeak, _benchmark_setup, model_flops_per_step
+from benchmarks.flow_throughput import (
+    TRIM_RATIO,
+    GemmPeak,
+    _benchmark_setup,
+    best_seconds_per_step,
+    model_flops_per_step,
+)
 from rrnvp.coupling_ops import flow_forward, spectral_divisors
 from rrnvp.flow import RealNVPFlow
 from rrnvp.training import train_step
 from rrnvp.trimming import trimmed_mean
+
+N_STEPS, N_BLOCKS = 40, 5  # timed steps per block, blocks (the best block counts)
 
 
 def compiled_loss(flow: RealNVPFlow, mode: str) -> Callable[..., torch.Tensor]:
@@ -59,23 +67,14 @@ def compiled_step(flow, optimizer, loss_fn, batch: torch.Tensor) -> torch.Tensor
     return loss.detach()
 
 
-def best_seconds_per_step(step: Callable[[torch.Tensor], object], batches, n_steps=40, n_blocks=5):
-    """Best over blocks of the mean wall time of ``n_steps`` steps."""
-    best = float("inf")
-    for _ in range(n_blocks):
-        started = time.perf_counter()
-        for i in range(n_steps):
-            step(batches[i % len(batches)])
-        best = min(best, (time.perf_counter() - started) / n_steps)
-    return best
-
-
 def compare(d: int, mode: str, peak: GemmPeak) -> dict[str, object]:
     """Time both steps at dimension ``d`` and compare their parameters after three steps."""
     flow, optimizer, batches = _benchmark_setup(d, seed=0)
     for batch in batches[:5]:
         train_step(flow, optimizer, batch, TRIM_RATIO)
-    eager = best_seconds_per_step(lambda b: train_step(flow, optimizer, b, TRIM_RATIO), batches)
+    eager = best_seconds_per_step(
+        lambda b: train_step(flow, optimizer, b, TRIM_RATIO), batches, N_STEPS, N_BLOCKS
+    )
 
     flow_c, optimizer_c, _ = _benchmark_setup(d, seed=0)
     loss_fn = compiled_loss(flow_c, mode)
@@ -85,7 +84,7 @@ def compare(d: int, mode: str, peak: GemmPeak) -> dict[str, object]:
     for batch in batches[1:5]:
         compiled_step(flow_c, optimizer_c, loss_fn, batch)
     compiled = best_seconds_per_step(
-        lambda b: compiled_step(flow_c, optimizer_c, loss_fn, b), batches
+        lambda b: compiled_step(flow_c, optimizer_c, loss_fn, b), batches, N_STEPS, N_BLOCKS
     )
     peak.sample(3)
 

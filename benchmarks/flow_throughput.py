@@ -22,9 +22,9 @@ Two FLOP counts, both of the s and t nets' matrix products, forward plus backwar
   differs, by 3 % at d = 9, 12 % at d = 36 and 39 % at d = 166.
 
 Power iteration, activations, the prior and the optimiser are overhead, not useful work in either
-count. ``peak_gflops`` is the best of large square float32
-GEMMs timed in the same run with the same thread count: a few at the start and one before every
-block of training steps, so that both sides of the ratio are sampled over the same span of time.
+count. ``peak_gflops`` is the best of large square float32 GEMMs timed in the same run with the
+same thread count: a few at the start and one before every block of training steps, so that both
+sides of the ratio are sampled over the same span of time.
 
 Timings are the best of several blocks of steps (and the peak the best of all GEMMs of the run,
 so every ratio uses the same, highest peak): a busy machine disturbs the ratio as little as
@@ -158,6 +158,30 @@ def time_training_steps(
     flow, optimizer, batches = _benchmark_setup(d, seed, device)
     for i in range(5):  # warm-up
         train_step(flow, optimizer, batches[i % 16], TRIM_RATIO)
+    return best_seconds_per_step(
+        lambda batch: train_step(flow, optimizer, batch, TRIM_RATIO),
+        batches,
+        n_steps,
+        n_blocks,
+        between_blocks=between_blocks,
+        device=device,
+    )
+
+
+def best_seconds_per_step(
+    step: Callable[[torch.Tensor], object],
+    batches: list[torch.Tensor],
+    n_steps: int,
+    n_blocks: int,
+    between_blocks: Callable[[], None] | None = None,
+    device: torch.device | str = "cpu",
+) -> float:
+    """Best over ``n_blocks`` blocks of the mean wall time (s) of ``n_steps`` calls of ``step``.
+
+    Each call gets the next of ``batches`` (cycling); ``between_blocks`` is called before every
+    block, and the device's queued work is waited for at both ends of a block.
+    """
+    device = torch.device(device)
     best = float("inf")
     for _ in range(n_blocks):
         if between_blocks is not None:
@@ -165,7 +189,7 @@ def time_training_steps(
         synchronize(device)
         started = time.perf_counter()
         for i in range(n_steps):
-            train_step(flow, optimizer, batches[i % 16], TRIM_RATIO)
+            step(batches[i % len(batches)])
         synchronize(device)
         best = min(best, (time.perf_counter() - started) / n_steps)
     return best

@@ -120,19 +120,17 @@ class StackedLinear(nn.Module):
         if not self.spectral_norm:
             return None
         n_iterations = self.n_power_iterations if n_iterations is None else n_iterations
+        if n_iterations < 1:  # no iteration: sigma from the stored vectors
+            return self.sigma()
         u, v, w = self._u, self._v, self.weight
         # Both products are written as row-vector times matrix: bmm with a single output column
         # (W @ v) takes a much slower kernel on CPU than its transposed form (v^T @ W^T).
-        wv = None
         for _ in range(n_iterations):
             v = F.normalize(torch.bmm(u.unsqueeze(1), w).squeeze(1), dim=-1, eps=1e-12)
             wv = torch.bmm(v.unsqueeze(1), w.transpose(1, 2)).squeeze(1)
             u = F.normalize(wv, dim=-1, eps=1e-12)
-        if wv is None:  # no iteration: sigma from the stored vectors
-            wv = torch.bmm(v.unsqueeze(1), w.transpose(1, 2)).squeeze(1)
-        else:
-            self._u.copy_(u)
-            self._v.copy_(v)
+        self._u.copy_(u)
+        self._v.copy_(v)
         return (u * wv).sum(dim=-1)
 
     def sigma(self) -> torch.Tensor:
