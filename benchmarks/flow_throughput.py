@@ -1,8 +1,10 @@
 """Training throughput of one flow fit against the machine's float32 GEMM peak.
 
 Run as ``python -m benchmarks.flow_throughput [--quick] [--dims 9 36 166] [--threads 1]
-[--breakdown] [--device cuda]``. With ``--device cuda`` the same step runs on the GPU (the wall
-time of each block waits for the device) and the peak is the GPU's float32 GEMM rate.
+[--breakdown] [--device cuda] [--forms shift-scale scale-shift]``. With ``--device cuda`` the same
+step runs on the GPU (the wall time of each block waits for the device) and the peak is the GPU's
+float32 GEMM rate. ``--forms`` times each coupling form at every dim in the same run (default: the
+library's default, ``shift-scale``), so the two can be compared as ratios of one run.
 Configuration: the paper's (6 couplings, s and t nets d -> 256 -> 256 -> d, batch 128, Adam) with
 k-Lipschitz spectral normalisation and trimming (eps = 0.1) on, i.e. RobustRealNVP's training step.
 
@@ -47,7 +49,7 @@ from collections.abc import Callable
 
 import torch
 
-from rrnvp.coupling_ops import FlowFunction
+from rrnvp.coupling_ops import COUPLING_FORMS, FlowFunction
 from rrnvp.flow import RealNVPFlow
 from rrnvp.training import make_optimizer, train_step
 from rrnvp.trimming import trimmed_mean
@@ -122,7 +124,9 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _benchmark_setup(d: int, seed: int, device: torch.device | str = "cpu"):
+def _benchmark_setup(
+    d: int, seed: int, device: torch.device | str = "cpu", coupling_form: str = "shift-scale"
+):
     generator = torch.Generator().manual_seed(seed)
     flow = (
         RealNVPFlow(
@@ -131,6 +135,7 @@ def _benchmark_setup(d: int, seed: int, device: torch.device | str = "cpu"):
             hidden_features=HIDDEN,
             spectral_norm=True,
             lipschitz_k=LIPSCHITZ_K,
+            coupling_form=coupling_form,
             generator=generator,
         )
         .to(device)
@@ -149,13 +154,14 @@ def time_training_steps(
     seed: int = 0,
     between_blocks: Callable[[], None] | None = None,
     device: torch.device | str = "cpu",
+    coupling_form: str = "shift-scale",
 ) -> float:
     """Best over ``n_blocks`` blocks of the mean wall time (s) of ``n_steps`` training steps.
 
     ``between_blocks`` is called before every block (e.g. to sample the GEMM peak).
     """
     device = torch.device(device)
-    flow, optimizer, batches = _benchmark_setup(d, seed, device)
+    flow, optimizer, batches = _benchmark_setup(d, seed, device, coupling_form)
     for i in range(5):  # warm-up
         train_step(flow, optimizer, batches[i % 16], TRIM_RATIO)
     return best_seconds_per_step(
@@ -234,10 +240,14 @@ def phased_step(
 
 
 def time_phases(
-    d: int, n_steps: int, seed: int = 0, device: torch.device | str = "cpu"
+    d: int,
+    n_steps: int,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+    coupling_form: str = "shift-scale",
 ) -> dict[str, float]:
     """Mean milliseconds per step of each phase (``PHASES``) of a RobustRealNVP training step."""
-    flow, optimizer, batches = _benchmark_setup(d, seed, device)
+    flow, optimizer, batches = _benchmark_setup(d, seed, device, coupling_form)
     totals = dict.fromkeys(PHASES, 0.0)
     for i in range(5):  # warm-up
         phased_step(flow, optimizer, batches[i % 16], TRIM_RATIO)
@@ -260,6 +270,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--device", default="cpu", help="torch device: cpu (default), cuda or cuda:N"
     )
+    parser.add_argument(
+        "--forms",
+        nargs="+",
+        choices=COUPLING_FORMS,
+        default=[COUPLING_FORMS[0]],
+        help="coupling forms to time, each at every dim (default: the library's default form)",
+    )
     args = parser.parse_args(argv)
     if args.threads < 1:
         parser.error("--threads must be >= 1")
@@ -278,15 +295,16 @@ def main(argv: list[str] | None = None) -> None:
     peak.sample(3 if args.quick else 5)
     rows = []
     for d in args.dims:
-        seconds = time_training_steps(
-            d, n_steps, n_blocks, between_blocks=peak.sample, device=device
-        )
-        extra = (
-            {"phases_ms": time_phases(d, n_steps * n_blocks, device=device)}
-            if args.breakdown
-            else {}
-        )
-        rows.append((d, seconds, extra))
+        for form in args.forms:
+            seconds = time_training_steps(
+                d, n_steps, n_blocks, between_blocks=peak.sample, device=device, coupling_form=form
+            )
+            extra: dict[str, object] = {"coupling_form": form}
+            if args.breakdown:
+                extra["phases_ms"] = time_phases(
+                    d, n_steps * n_blocks, device=device, coupling_form=form
+                )
+            rows.append((d, seconds, extra))
     for d, seconds, extra in rows:  # every ratio against the best peak of the whole run
         achieved = model_flops_per_step(d) / seconds / 1e9
         full_width = full_width_flops_per_step(d) / seconds / 1e9

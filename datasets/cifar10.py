@@ -7,7 +7,8 @@ ship, truck (CIFAR-10 labels 0-9; ``automobile-u``/``automobile-c`` are aliases)
 Data flow: images (:mod:`datasets.images`: the original batches via torchvision, or the verified
 JPEG copy) -> pretrained features (:mod:`datasets.features`, cached on disk) -> PCA to 128
 components fitted on the 50,000 CIFAR-10 training images only (no labels, no test images) ->
-row selection below. Every step is recorded in ``Split.preprocessing``.
+row selection below -> min-max scaling of the 128 PCA features (``scale_features=True``, the
+default). Every step is recorded in ``Split.preprocessing``.
 
 Splits for normal class ``c`` (``load_split(name, seed, ratio=0.1, ...)``):
 
@@ -23,6 +24,15 @@ Splits for normal class ``c`` (``load_split(name, seed, ratio=0.1, ...)``):
   80/20 instead, stratified (20 % of its normals and 20 % of its anomalies, rounded, go to the
   test part; stream ``SeedSequence(seed, spawn_key=(c, mode, 1))``). The PCA has then seen the
   test images (unlabelled), as in the authors' code.
+
+Scaling (``scale_features``, REFERENCE.md section 6): the authors min-max scale the PCA features,
+fitted on the contaminated set they build (normals + anomalies, before their 80/20 split). Here,
+with ``test_protocol="balanced"``, each column is min-max scaled with the minimum and maximum of
+the split's training part only, and the same map is applied to the test part (test rows may fall
+outside [0, 1]; they are not clipped); with ``test_protocol="authors_80_20"`` the map is fitted on
+the whole contaminated set (training and test parts pooled), as theirs. A column constant on the
+fitted rows is kept, shifted to 0 (scale 1). The PCA itself is unchanged. ``scale_features=False``
+returns the unscaled PCA features (the splits stored before the option existed).
 """
 
 from __future__ import annotations
@@ -47,6 +57,7 @@ from datasets.images import (
     load_images,
     resolve_image_source,
 )
+from datasets.preprocessing import fit_preprocessing
 from datasets.registry import Dataset, RegisteredDataset, check_seed, register
 from datasets.splits import Split
 
@@ -72,6 +83,8 @@ DEFAULT_FEATURES = "efficientnet_lite0"
 DEFAULT_RATIO = 0.1
 PCA_COMPONENTS = 128
 AUTHORS_TEST_FRACTION = 0.2
+FEATURE_SCALER = "minmax"
+"""The scaler of ``scale_features=True`` (the authors' choice)."""
 
 
 def dataset_name(normal_class: int, mode: str) -> str:
@@ -87,6 +100,13 @@ def check_ratio(ratio: Any) -> float:
     if ratio < 0:
         raise ValueError(f"ratio must be >= 0, got {ratio}")
     return float(ratio)
+
+
+def check_scale_features(scale_features: Any) -> bool:
+    """Validate ``scale_features``: a bool (Python or NumPy); 0, 1, None or strings are refused."""
+    if not isinstance(scale_features, bool | np.bool_):
+        raise ValueError(f"scale_features must be True or False, got {scale_features!r}")
+    return bool(scale_features)
 
 
 def _check_mode(mode: str) -> str:
@@ -320,6 +340,7 @@ def load_cifar10_split(
     batch_size: int = 64,
     num_threads: int | None = None,
     progress: bool = True,
+    scale_features: bool = True,
 ) -> Split:
     """The contaminated CIFAR-10 split for ``normal_class`` (see the module docstring).
 
@@ -349,15 +370,30 @@ def load_cifar10_split(
         Where features are extracted when not cached.
     batch_size, num_threads, progress
         Feature extraction settings (see :func:`datasets.features.extract_features`).
+    scale_features : bool, default=True
+        Min-max scale the PCA features (the authors' preprocessing). Fitted on the training
+        part (``test_protocol="balanced"``) or on the training and test parts pooled
+        (``"authors_80_20"``, as the authors), and applied to both parts without clipping.
+        False returns the unscaled PCA features, bit for bit as before the option existed.
 
     Returns
     -------
     Split
-        float64 PCA features; ``y`` = 1 for images not of ``normal_class``; ``train_index`` and
+        float64 features; ``y`` = 1 for images not of ``normal_class``; ``train_index`` and
         ``test_index`` are rows of the image collection (training images first, then test).
+        With ``scale_features``, ``transform`` is the fitted
+        :class:`~datasets.preprocessing.FittedPreprocessing` (it maps PCA features to the
+        split's features) and ``preprocessing`` records it (``"feature_scaler"``,
+        ``"scaler_fit_on"``, ``"feature_transform"``); without, they are None.
+
+    Raises
+    ------
+    ValueError
+        Bad arguments (e.g. ``scale_features`` not a bool, an unknown ``test_protocol``).
     """
     seed = check_seed(seed)
     ratio = check_ratio(ratio)
+    scale_features = check_scale_features(scale_features)
     _check_mode(mode)
     if test_protocol not in TEST_PROTOCOLS:
         raise ValueError(
@@ -380,12 +416,28 @@ def load_cifar10_split(
     )
     y = (images.labels != normal_class).astype(np.int64)
     y_train = y[train_rows]
+    X_train, X_test = X[train_rows], X[test_rows]
+    transform = None
+    scaler_fit_on = None
+    if scale_features:
+        if test_protocol == "balanced":
+            scaler_fit_on, fit_rows = "train", X_train
+        else:  # the authors': fitted on their whole contaminated set, before the 80/20 split
+            scaler_fit_on, fit_rows = "train+test", np.concatenate([X_train, X_test])
+        transform = fit_preprocessing(fit_rows, scaler=FEATURE_SCALER, drop_constant=False)
+        X_train, X_test = transform.transform(X_train), transform.transform(X_test)
+        logger.debug(
+            "%s: min-max scaled the PCA features, fitted on %d rows (%s)",
+            dataset_name(normal_class, mode),
+            transform.n_fit_rows,
+            scaler_fit_on,
+        )
     return Split(
         name=dataset_name(normal_class, mode),
         seed=seed,
-        X_train=X[train_rows],
+        X_train=X_train,
         y_train=y_train,
-        X_test=X[test_rows],
+        X_test=X_test,
         y_test=y[test_rows],
         train_index=train_rows,
         test_index=test_rows,
@@ -394,7 +446,7 @@ def load_cifar10_split(
             "fit_on": record["pca_fit_on"]
             if test_protocol == "balanced"
             else f"{record['pca_fit_on']}; the 80/20 test part is among them",
-            "scaler": None,
+            "scaler": FEATURE_SCALER if scale_features else None,
             "normal_class": CIFAR10_CLASSES[normal_class],
             "normal_label": int(normal_class),
             "anomaly_mode": mode,
@@ -405,8 +457,11 @@ def load_cifar10_split(
             "test_protocol": test_protocol,
             "draw": "SeedSequence(seed, spawn_key=(normal_label, mode)); nested in ratio",
             **record,
+            "feature_scaler": FEATURE_SCALER if scale_features else None,
+            "scaler_fit_on": scaler_fit_on,
+            "feature_transform": transform.describe() if transform is not None else None,
         },
-        transform=None,
+        transform=transform,
     )
 
 

@@ -58,9 +58,9 @@ def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
         type=comma_list,
         default=["paper"],
         metavar="NAMES",
-        help="comma-separated config names from reproduce/configs/ (table1, fig4, fig2, fig3, "
-        "table2, fig5, fig6, quick) or paths to .toml files; 'paper' (default) = all the paper's "
-        "experiments",
+        help="comma-separated config names from reproduce/configs/ (table1, fig4, protocols, "
+        "fig2, fig3, table2, fig5, fig6, quick, regression) or paths to .toml files; 'paper' "
+        "(default) = all of them but quick and regression",
     )
     group.add_argument(
         "--only",
@@ -135,8 +135,9 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="where the report reads finished runs: 'store' (the run store), 'csv' (the "
         "committed long-format <out>/<experiment>.csv files, so the report re-renders without "
-        "the store or any rerun), or 'auto' (default): per experiment, the store when it holds "
-        "any of the experiment's runs, else the committed CSV when there is one",
+        "the store or any rerun), or 'auto' (default): per run, the store when it holds the "
+        "run, else the committed CSV when it has the run id (an experiment read from both gets "
+        "its CSV rewritten with both, the CSV's rows unchanged)",
     )
 
 

@@ -5,6 +5,7 @@ A config file holds one or more experiments::
     [experiments.table1]
     title = "Table 1: ROC-AUC on the 16 ODDS datasets"
     report = "auc_table"              # auc_table | ablation | density | sweep
+                                      # | protocol_comparison
     dataset_kind = "odds"             # or: datasets = ["glass", "pima"]
     dataset_pattern = "*"             # optional glob on the names of dataset_kind
     seeds = [0, 1, 2, 3, 4]
@@ -24,6 +25,16 @@ A config file holds one or more experiments::
     values = [0.1, 0.2, 0.3, 0.4]
     methods = ["RobustRealNVP"]       # optional, section = "params" only
 
+    [experiments.protocols.variants.authors]     # optional, in TOML order (required by, and only
+    label = "authors' protocol"                  # with, report = "protocol_comparison")
+    data = {protocol = "transductive"}           # merged over the experiment's data
+    params.RealNVP = {masks = "authors"}         # merged over defaults and the experiment's params
+
+Variants are a named axis like a sweep (an experiment has one or the other): every (variant,
+dataset, method, seed) is one run whose ``sweep_value`` is the variant's name. A variant without
+overrides gives the very runs (run ids) of the experiment without variants, so a project-protocol
+variant shares its runs with the experiments that use the project protocol.
+
 Unknown keys, wrong types, unknown methods and unknown report kinds are :class:`ConfigError`\\ s
 that name the file and the key.
 """
@@ -39,15 +50,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from reproduce.registry import dataset_names, get_method, method_names
+from reproduce.registry import dataset_kind_of, dataset_names, get_method, method_names
 from reproduce.spec import KNOWN_OUTPUTS, RunSpec, freeze
 
 logger = logging.getLogger(__name__)
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 #: The configs run by default, in the order of the paper.
-PAPER_CONFIGS = ("table1", "fig4", "fig2", "fig3", "table2", "fig5", "fig6")
-REPORT_KINDS = ("auc_table", "ablation", "density", "sweep")
+PAPER_CONFIGS = ("table1", "fig4", "protocols", "fig2", "fig3", "table2", "fig5", "fig6")
+REPORT_KINDS = ("auc_table", "ablation", "density", "sweep", "protocol_comparison")
 SWEEP_SECTIONS = ("data", "params")
 
 _EXPERIMENT_KEYS = {
@@ -62,11 +73,21 @@ _EXPERIMENT_KEYS = {
     "data",
     "params",
     "sweep",
+    "variants",
     "paper_auc",
     "paper_rank",
     "reference_method",
 }
 _SWEEP_KEYS = {"section", "key", "values", "methods"}
+_VARIANT_KEYS = {"label", "data", "params"}
+
+
+_ABSENT = object()
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as spec values (types compared too: ``True`` is not ``1`` in a run id)."""
+    return type(a) is type(b) and a == b
 
 
 class ConfigError(ValueError):
@@ -81,6 +102,29 @@ class Sweep:
     key: str
     values: tuple[Any, ...]
     methods: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One named protocol variant of an experiment: overrides of loader options and parameters.
+
+    Attributes
+    ----------
+    name : str
+        The key of the ``[variants.<name>]`` table; the runs' ``sweep_value``.
+    label : str
+        Human-readable name used in tables and the verdict (default: ``name``).
+    data : mapping
+        Loader options merged over the experiment's ``data``.
+    params : mapping
+        Per-method parameter overrides merged over registry defaults and the experiment's
+        ``params``.
+    """
+
+    name: str
+    label: str
+    data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -99,6 +143,7 @@ class Experiment:
     data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     sweep: Sweep | None = None
+    variants: tuple[Variant, ...] | None = None
     paper_auc: str | None = None
     paper_rank: str | None = None
     reference_method: str | None = None
@@ -113,8 +158,33 @@ class Experiment:
             names = [name for name in names if fnmatch.fnmatchcase(name, self.dataset_pattern)]
         return names
 
+    def kind(self) -> str | None:
+        """``dataset_kind``, or the one kind of all the listed ``datasets`` (None if mixed or
+        unknown)."""
+        if self.dataset_kind is not None:
+            return self.dataset_kind
+        kinds = {dataset_kind_of(name) for name in self.dataset_list()}
+        return kinds.pop() if len(kinds) == 1 else None
+
+    def variant(self, name: str) -> Variant:
+        """The variant called ``name``.
+
+        Raises
+        ------
+        KeyError
+            Naming the experiment's variants when it has none of that name.
+        """
+        for variant in self.variants or ():
+            if variant.name == name:
+                return variant
+        known = [v.name for v in self.variants or ()]
+        raise KeyError(f"experiment {self.name!r} has no variant {name!r}; variants: {known}")
+
     def method_params(self, method: str, sweep_value: Any = None) -> dict[str, Any]:
-        """Registry defaults of ``method`` under this experiment's overrides (and sweep value)."""
+        """Registry defaults of ``method`` under this experiment's overrides (and sweep value).
+
+        With variants, ``sweep_value`` is the variant's name and its overrides come last.
+        """
         params = dict(get_method(method).defaults)
         params.update(self.params.get(method, {}))
         if (
@@ -123,14 +193,42 @@ class Experiment:
             and (self.sweep.methods is None or method in self.sweep.methods)
         ):
             params[self.sweep.key] = sweep_value
+        if self.variants is not None:
+            params.update(self.variant(sweep_value).params.get(method, {}))
         return params
 
     def data_options(self, sweep_value: Any = None) -> dict[str, Any]:
-        """Loader options (with the sweep value when the sweep is over data options)."""
+        """Loader options (with the sweep value when the sweep is over data options, or the
+        variant's overrides when ``sweep_value`` names a variant)."""
         options = dict(self.data)
         if self.sweep is not None and self.sweep.section == "data":
             options[self.sweep.key] = sweep_value
+        if self.variants is not None:
+            options.update(self.variant(sweep_value).data)
         return options
+
+    def is_base_variant(self, name: str) -> bool:
+        """True when variant ``name`` changes no option of any method or of the loader, so its
+        runs are the experiment's runs without variants (the project protocol in a
+        ``protocol_comparison``)."""
+        variant = self.variant(name)
+        if not all(_same(self.data.get(k, _ABSENT), v) for k, v in variant.data.items()):
+            return False
+        for method in self.methods:
+            base = dict(get_method(method).defaults)
+            base.update(self.params.get(method, {}))
+            overrides = variant.params.get(method, {})
+            if not all(_same(base.get(k, _ABSENT), v) for k, v in overrides.items()):
+                return False
+        return True
+
+    def axis_values(self) -> tuple[Any, ...]:
+        """The values of the experiment's extra axis: sweep values, variant names or ``(None,)``."""
+        if self.sweep is not None:
+            return self.sweep.values
+        if self.variants is not None:
+            return tuple(v.name for v in self.variants)
+        return (None,)
 
 
 @dataclass(frozen=True)
@@ -227,18 +325,7 @@ def parse_experiment(name: str, table: Any, source: str = "<config>") -> Experim
     if "dataset_pattern" in table and not has_kind:
         raise _fail(where, "'dataset_pattern' needs 'dataset_kind'")
 
-    params: dict[str, Mapping[str, Any]] = {}
-    raw_params = table.get("params", {})
-    if not isinstance(raw_params, dict):
-        raise _fail(f"{where}.params", "must be a table of per-method tables")
-    for method, overrides in raw_params.items():
-        if method not in methods:
-            raise _fail(
-                f"{where}.params.{method}",
-                "sets parameters of a method the experiment does not run "
-                f"(methods: {list(methods)})",
-            )
-        params[method] = MappingProxyType(_table(overrides, f"{where}.params.{method}"))
+    params = _method_tables(table.get("params", {}), f"{where}.params", methods)
 
     outputs = _string_list(table.get("outputs", []), f"{where}.outputs", allow_empty=True)
     unknown_outputs = sorted(set(outputs) - set(KNOWN_OUTPUTS))
@@ -250,6 +337,18 @@ def parse_experiment(name: str, table: Any, source: str = "<config>") -> Experim
         sweep = _parse_sweep(table["sweep"], f"{where}.sweep", methods)
     if report == "sweep" and sweep is None:
         raise _fail(where, "report = 'sweep' needs a [sweep] table")
+    variants = None
+    if "variants" in table:
+        if sweep is not None:
+            raise _fail(where, "has both 'sweep' and 'variants'; an experiment varies one axis")
+        if report != "protocol_comparison":
+            raise _fail(
+                f"{where}.variants",
+                f"only report = 'protocol_comparison' uses variants, not {report!r}",
+            )
+        variants = _parse_variants(table["variants"], f"{where}.variants", methods)
+    if report == "protocol_comparison" and variants is None:
+        raise _fail(where, "report = 'protocol_comparison' needs a [variants] table")
     if report == "density" and "density_grid" not in outputs:
         raise _fail(where, "report = 'density' needs outputs = ['density_grid']")
     if report == "ablation" and len(methods) != 2:
@@ -278,6 +377,7 @@ def parse_experiment(name: str, table: Any, source: str = "<config>") -> Experim
         data=MappingProxyType(_table(table.get("data", {}), f"{where}.data")),
         params=MappingProxyType(params),
         sweep=sweep,
+        variants=variants,
         paper_auc=_string(table["paper_auc"], f"{where}.paper_auc")
         if "paper_auc" in table
         else None,
@@ -287,6 +387,51 @@ def parse_experiment(name: str, table: Any, source: str = "<config>") -> Experim
         reference_method=reference,
         source=Path(source) if source != "<config>" else None,
     )
+
+
+def _method_tables(value: Any, where: str, methods: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+    """``params``: per-method tables of overrides, for methods of the experiment only."""
+    if not isinstance(value, dict):
+        raise _fail(where, "must be a table of per-method tables")
+    params: dict[str, Mapping[str, Any]] = {}
+    for method, overrides in value.items():
+        if method not in methods:
+            raise _fail(
+                f"{where}.{method}",
+                "sets parameters of a method the experiment does not run "
+                f"(methods: {list(methods)})",
+            )
+        params[method] = MappingProxyType(_table(overrides, f"{where}.{method}"))
+    return params
+
+
+def _parse_variants(table: Any, where: str, methods: Sequence[str]) -> tuple[Variant, ...]:
+    if not isinstance(table, dict) or not table:
+        raise _fail(where, "must be a non-empty table of [variants.<name>] tables")
+    variants = []
+    labels: dict[str, str] = {}
+    for name, entry in table.items():
+        here = f"{where}.{name}"
+        if not isinstance(entry, dict):
+            raise _fail(here, f"must be a table, got {entry!r}")
+        _check_keys(entry, _VARIANT_KEYS, here)
+        label = _string(entry["label"], f"{here}.label") if "label" in entry else name
+        if label in labels:
+            raise _fail(
+                f"{here}.label", f"{label!r} is also the label of variant {labels[label]!r}"
+            )
+        labels[label] = name
+        variants.append(
+            Variant(
+                name=name,
+                label=label,
+                data=MappingProxyType(_table(entry.get("data", {}), f"{here}.data")),
+                params=MappingProxyType(
+                    _method_tables(entry.get("params", {}), f"{here}.params", methods)
+                ),
+            )
+        )
+    return tuple(variants)
 
 
 def _parse_sweep(table: Any, where: str, methods: Sequence[str]) -> Sweep:
@@ -406,9 +551,8 @@ def expand(
         names = [name for name in names if name in datasets]
     chosen_methods = [m for m in experiment.methods if methods is None or m in methods]
     seed_list = list(seeds) if seeds is not None else list(experiment.seeds)
-    sweep_values = experiment.sweep.values if experiment.sweep is not None else (None,)
     points = []
-    for value in sweep_values:
+    for value in experiment.axis_values():
         for dataset in names:
             for method in chosen_methods:
                 for seed in seed_list:

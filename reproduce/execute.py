@@ -22,7 +22,7 @@ import numpy as np
 
 from reproduce.environment import host_facts, package_versions
 from reproduce.registry import EstimatorFactory, SplitLoader
-from reproduce.spec import ORACLE_CONTAMINATION, RunSpec
+from reproduce.spec import ORACLE_CONTAMINATION, ORACLE_DATASET_CONTAMINATION, RunSpec
 from reproduce.store import RunRecord, sha256_bytes
 
 logger = logging.getLogger(__name__)
@@ -114,12 +114,56 @@ class ThreadLimit:
             torch.set_num_threads(self._previous_torch)
 
 
-def resolve_params(params: Mapping[str, Any], contamination: float) -> dict[str, Any]:
-    """Replace :data:`~reproduce.spec.ORACLE_CONTAMINATION` values by ``contamination``."""
-    return {
-        key: (float(contamination) if value == ORACLE_CONTAMINATION else value)
-        for key, value in params.items()
-    }
+def split_contaminations(split: Any) -> tuple[float, float]:
+    """The true anomaly ratios of a split: of its training part, and of both parts pooled.
+
+    The pooled ratio is what :data:`~reproduce.spec.ORACLE_DATASET_CONTAMINATION` stands for
+    (for ODDS, whose split uses every row, the whole dataset's ratio).
+    """
+    y_train = np.asarray(split.y_train)
+    y_test = np.asarray(split.y_test)
+    n_total = y_train.size + y_test.size
+    if n_total == 0:
+        raise ValueError("the split has no rows: no anomaly ratio to resolve")
+    pooled = float((np.count_nonzero(y_train) + np.count_nonzero(y_test)) / n_total)
+    return float(split.contamination), pooled
+
+
+def resolve_params(
+    params: Mapping[str, Any],
+    contamination: float,
+    dataset_contamination: float | None = None,
+) -> dict[str, Any]:
+    """Replace the oracle sentinels by the true anomaly ratios.
+
+    Parameters
+    ----------
+    params : mapping
+        Method parameters as stored in the spec.
+    contamination : float
+        Replaces :data:`~reproduce.spec.ORACLE_CONTAMINATION` (the training part's ratio).
+    dataset_contamination : float, optional
+        Replaces :data:`~reproduce.spec.ORACLE_DATASET_CONTAMINATION` (training and test parts
+        pooled).
+
+    Raises
+    ------
+    ValueError
+        When a parameter asks for ``dataset_contamination`` and none is given.
+    """
+    resolved = {}
+    for key, value in params.items():
+        if isinstance(value, str) and value == ORACLE_CONTAMINATION:
+            value = float(contamination)
+        elif isinstance(value, str) and value == ORACLE_DATASET_CONTAMINATION:
+            if dataset_contamination is None:
+                raise ValueError(
+                    f"parameter {key!r} = {ORACLE_DATASET_CONTAMINATION!r} needs the anomaly "
+                    "ratio of the training and test parts pooled, which was not given"
+                )
+            value = float(dataset_contamination)
+        resolved[key] = value
+    return resolved
 
 
 def _log_density(estimator: Any, X: np.ndarray) -> np.ndarray:
@@ -202,8 +246,8 @@ def _run(job: RunJob, state: dict[str, Any], limit: ThreadLimit) -> RunOutcome:
             f"the test part of {spec.dataset!r} (seed {spec.seed}) needs both normal and anomalous "
             f"points for ROC-AUC, got labels {np.unique(y_test).tolist()}"
         )
-    contamination = float(split.contamination)
-    params = resolve_params(spec.params_dict, contamination)
+    contamination, dataset_contamination = split_contaminations(split)
+    params = resolve_params(spec.params_dict, contamination, dataset_contamination)
     state["params"] = params
     data_facts = {
         "n_train": int(X_train.shape[0]),
@@ -211,6 +255,7 @@ def _run(job: RunJob, state: dict[str, Any], limit: ThreadLimit) -> RunOutcome:
         "n_features": int(X_train.shape[1]),
         "train_contamination": contamination,
         "test_contamination": float(np.mean(y_test)),
+        "dataset_contamination": dataset_contamination,
         "preprocessing": jsonable(getattr(split, "preprocessing", {})),
     }
     state["data"] = data_facts

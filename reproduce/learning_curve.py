@@ -29,7 +29,7 @@ import numpy as np
 
 from reproduce import cli
 from reproduce.config import ConfigError, expand, load_experiments
-from reproduce.execute import resolve_params
+from reproduce.execute import resolve_params, split_contaminations
 from reproduce.registry import dataset_loader, get_method
 from reproduce.store import RunStore
 
@@ -49,7 +49,7 @@ def learning_curve(spec, budgets: Sequence[int], data_dir: str | None = None) ->
     )
     X_train, y_train = np.asarray(split.X_train), np.asarray(split.y_train)
     X_test, y_test = np.asarray(split.X_test), np.asarray(split.y_test)
-    params = resolve_params(spec.params_dict, float(split.contamination))
+    params = resolve_params(spec.params_dict, *split_contaminations(split))
     factory = get_method(spec.method).factory
     for epochs in budgets:
         detector = factory(params, random_state=spec.seed, n_threads=1, device="cpu")

@@ -114,7 +114,15 @@ class BaselineFactory:
         )
 
 
-_FLOW_TRAINING = {"epochs": 20, "batch_size": 128, "learning_rate": 3e-4}
+#: Shared by the three flows. ``coupling_form`` / ``masks``: the authors' data -> latent map
+#: z = (x - t) * exp(-s) over partitioning masks (REFERENCE §1); recorded in every flow run.
+_FLOW_TRAINING = {
+    "epochs": 20,
+    "batch_size": 128,
+    "learning_rate": 3e-4,
+    "coupling_form": "shift-scale",
+    "masks": "partition",
+}
 
 _METHODS: dict[str, MethodEntry] = {}
 
@@ -256,3 +264,17 @@ def dataset_loader(name: str) -> SplitLoader:
     import datasets
 
     return datasets.load_split
+
+
+def dataset_kind_of(name: str) -> str | None:
+    """The kind of dataset ``name`` (registered here, else in the ``datasets`` package); None
+    when neither knows it."""
+    for entry in _DATASET_KINDS.values():
+        if name in entry.names:
+            return entry.kind
+    import datasets
+
+    try:
+        return str(datasets.get_entry(name).kind)
+    except (KeyError, ValueError):
+        return None

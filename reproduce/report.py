@@ -9,12 +9,28 @@ Outputs under ``--out``: ``report.md``, ``<experiment>.csv`` (finished runs, lon
 ``auc_roc``), ``tables/<experiment>_runs.csv`` (one row per run),
 ``tables/<experiment>_auc.csv`` (one row per cell, with the paper's value, the difference and
 the flag), ``tables/<experiment>_auc.md`` / ``.tex``, ``tables/<experiment>_ranks.csv``,
-``tables/<experiment>_wilcoxon.csv`` and ``figures/<experiment>*.png|pdf``.
+``tables/<experiment>_wilcoxon.csv`` and ``figures/<experiment>*.png|pdf``. A
+``protocol_comparison`` writes ``tables/<experiment>_auc.csv`` in long form (dataset, method,
+variant, auc_mean, auc_std, n_done, paper_mean), ``tables/<experiment>_auc.md`` (datasets x
+method/variant, with a mean row) and ``tables/<experiment>_means.csv`` (that mean row).
+
+Finished runs are read (``--runs-from``) from the run store, from the committed
+``<out>/<experiment>.csv``, or (``auto``, the default) per run id: from the store when it holds the
+run, else from the committed CSV when it has the run id, else the run is missing. An experiment
+read partly from each ("mixed") gets its ``<experiment>.csv`` rewritten with the store's runs and
+the CSV's rows copied unchanged.
+
+Report kinds: ``auc_table`` (Table 1/2: AUC table, ranks, Friedman/Nemenyi, Wilcoxon),
+``ablation`` (two methods), ``density`` (two-moons density grids), ``sweep`` (AUC against a varied
+option) and ``protocol_comparison`` (per dataset and method, one column per protocol variant of
+the experiment beside the paper's value; its cells are compared with the paper but never flagged:
+the flags and their causes, ``results/causes.toml``, are about the project protocol's experiments).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import shlex
@@ -24,11 +40,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from reproduce import cli
 from reproduce.config import ConfigError, Experiment, expand
-from reproduce.results import auc_matrix, csv_run_rows, read_results_csv, run_rows, summarise
+from reproduce.results import (
+    auc_matrix,
+    csv_run_rows,
+    merged_run_rows,
+    read_results_csv,
+    read_results_csv_text,
+    run_rows,
+    summarise,
+)
 from reproduce.store import CorruptRecordError, RunRecord, RunStore, StoreScan
 from reproduce.tables import (
     average_ranks,
@@ -46,6 +71,10 @@ logger = logging.getLogger(__name__)
 PROTOCOL_FILE = Path(__file__).resolve().parent / "protocol.md"
 #: Optional hand-written interpretation under ``--out``, printed after the computed verdict.
 READING_FILE = "verdict_reading.md"
+#: Keys of a ``provenance.json`` entry of an experiment read partly from its results CSV: how many
+#: runs came from the CSV, and the entry that described them before (None when there was none).
+CSV_RUNS_KEY = "results_csv_runs"
+CSV_PROVENANCE_KEY = "results_csv_runs_provenance"
 
 
 @dataclass
@@ -57,8 +86,12 @@ class Section:
     files: list[Path] = field(default_factory=list)
     records: list[RunRecord] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
-    #: "store" or "csv": where the finished runs were read from.
+    #: "store", "csv" or "mixed" (per run id, both): where the finished runs were read from.
     source: str = "store"
+    #: How many runs were read from each source ("store", "csv").
+    from_sources: dict[str, int] = field(default_factory=dict)
+    #: Runs outside the report's selection whose rows of the results CSV were kept (``auto``).
+    carried: int = 0
     #: Per-cell summary with the paper comparison (``tables/<experiment>_auc.csv``).
     compared: pd.DataFrame | None = None
     #: Rank table of an ``auc_table`` experiment (``tables/<experiment>_ranks.csv``).
@@ -81,7 +114,8 @@ class ReportBuilder:
         The likely causes of cells that differ from the paper (``results/causes.toml``).
     runs_from : {"auto", "store", "csv"}, default="auto"
         Where finished runs are read: the store, the committed ``<out>/<experiment>.csv``
-        files, or per experiment the store when it holds any of its runs, else the CSV.
+        files, or per run id the store when it holds the run, else the committed CSV when it has
+        the run id (else the run is missing).
     """
 
     def __init__(
@@ -118,8 +152,20 @@ class ReportBuilder:
         frame.to_csv(path, index=False)
         return path
 
-    def _results_csv(self, runs: pd.DataFrame, name: str) -> Path:
-        """``<out>/<experiment>.csv``: one row per finished run, the committed long format."""
+    def _results_csv(
+        self,
+        runs: pd.DataFrame,
+        name: str,
+        committed: pd.DataFrame | None = None,
+        carried: set[str] | frozenset[str] = frozenset(),
+    ) -> Path:
+        """``<out>/<experiment>.csv``: one row per finished run, the committed long format.
+
+        ``committed``: the existing file as text (:func:`read_results_csv_text`). The rows read
+        from it (``source == "csv"``) and its rows whose run ids are in ``carried`` (runs of the
+        experiment outside this report's selection) are copied unchanged, every column as it
+        was; the file's column order is kept, new columns go last.
+        """
         columns = [
             "dataset", "method", "seed", "sweep_value", "auc_roc", "average_precision",
             "fit_seconds", "score_seconds", "n_train", "n_features", "git_commit", "run_id",
@@ -129,7 +175,25 @@ class ReportBuilder:
             columns.remove("sweep_value")
         path = self.out_dir / f"{name}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
-        done[columns].sort_values(["dataset", "method", "seed"]).to_csv(path, index=False)
+        from_csv = done["source"] == "csv"
+        if committed is None or not (from_csv.any() or carried):
+            done[columns].sort_values(["dataset", "method", "seed"]).to_csv(path, index=False)
+            return path
+        # The store's rows go through the same text formatting as above; then every row is text.
+        from_store = pd.read_csv(
+            io.StringIO(done.loc[~from_csv, columns].to_csv(index=False)),
+            dtype=str,
+            keep_default_na=False,
+        )
+        copied = set(done.loc[from_csv, "run_id"]) | set(carried)
+        all_columns = list(committed.columns) + [c for c in columns if c not in committed.columns]
+        frame = pd.concat(
+            [from_store, committed[committed["run_id"].isin(copied)]], ignore_index=True
+        ).reindex(columns=all_columns, fill_value="")
+        frame = frame.fillna("")
+        order = frame.assign(_seed=pd.to_numeric(frame["seed"], errors="coerce"))
+        order = order.sort_values(["dataset", "method", "_seed"], kind="stable")
+        frame.loc[order.index].to_csv(path, index=False)
         return path
 
     def _paper(
@@ -151,19 +215,25 @@ class ReportBuilder:
                 notes.append(f"paper ranks {path} not found")
         return paper_auc, paper_rank, notes
 
-    def _source(self, points, results_csv: Path) -> str:
-        """Where one experiment's runs are read from (see ``runs_from``)."""
+    def _runs(self, points, results_csv: Path) -> tuple[pd.DataFrame, str]:
+        """One experiment's run table and where it was read from (see ``runs_from``):
+        ``"store"``, ``"csv"`` or, with ``auto`` and runs from both, ``"mixed"``."""
         if self.runs_from == "store":
-            return "store"
+            return run_rows(points, self.scan.records), "store"
         if self.runs_from == "csv":
             if not results_csv.is_file():
                 raise FileNotFoundError(
                     f"--runs-from csv: {results_csv} does not exist; render from the store or "
                     "commit the experiment's results CSV first"
                 )
-            return "csv"
-        in_store = any(p.spec.run_id in self.scan.records for p in points)
-        return "csv" if not in_store and results_csv.is_file() else "store"
+            return csv_run_rows(points, read_results_csv(results_csv)), "csv"
+        results = read_results_csv(results_csv) if results_csv.is_file() else None
+        runs = merged_run_rows(points, self.scan.records, results)
+        n_store = int((runs["source"] == "store").sum())
+        n_csv = int((runs["source"] == "csv").sum())
+        if n_store == 0 and results is not None:
+            return runs, "csv"  # the committed file is the input: it is not rewritten
+        return runs, "mixed" if n_csv else "store"
 
     # ------------------------------------------------------------------ one experiment
     def section(
@@ -178,25 +248,38 @@ class ReportBuilder:
         points = expand(experiment, datasets=datasets, seeds=seeds, methods=methods)
         results_csv = self.out_dir / f"{experiment.name}.csv"
         section = Section(experiment, "")
-        section.source = self._source(points, results_csv)
-        if section.source == "csv":
-            runs = csv_run_rows(points, read_results_csv(results_csv))
-        else:
-            runs = run_rows(points, self.scan.records)
+        runs, section.source = self._runs(points, results_csv)
+        if section.source != "csv":
             section.records = [
-                self.scan.records[r] for r in runs["run_id"] if r in self.scan.records
+                self.scan.records[r]
+                for r, source in zip(runs["run_id"], runs["source"])
+                if source == "store"
             ]
         section.runs = runs
         section.counts = {
             s: int((runs["status"] == s).sum()) for s in ("done", "failed", "missing")
         }
+        section.from_sources = {s: int((runs["source"] == s).sum()) for s in ("store", "csv")}
+        committed, carried = None, set()
+        if self.runs_from == "auto" and section.source != "csv" and results_csv.is_file():
+            committed = read_results_csv_text(results_csv)
+            if (datasets, seeds, methods) != (None, None, None):
+                # Runs of the experiment outside this selection keep their committed rows.
+                selected = {p.spec.run_id for p in points}
+                experiment_ids = {p.spec.run_id for p in expand(experiment)}
+                carried = (set(committed["run_id"]) & experiment_ids) - selected
+        section.carried = len(carried)
         section.files.append(self._csv(runs, f"{experiment.name}_runs.csv"))
-        if section.source == "store":
-            section.files.append(self._results_csv(runs, experiment.name))
-        else:
+        if section.source == "csv":
             section.files.append(results_csv)
+        else:
+            section.files.append(self._results_csv(runs, experiment.name, committed, carried))
         lines = [f"## {experiment.title}", ""]
-        where = "the store" if section.source == "store" else f"`{self._rel(results_csv)}`"
+        where = {
+            "store": "the store",
+            "csv": f"`{self._rel(results_csv)}`",
+            "mixed": f"the store or `{self._rel(results_csv)}`",
+        }[section.source]
         lines.append(
             f"Experiment `{experiment.name}` "
             f"({experiment.source.name if experiment.source else 'config'}): "
@@ -208,6 +291,37 @@ class ReportBuilder:
                 f"\n> Rendered from the committed results file `{self._rel(results_csv)}` "
                 "(finished runs only), not from a run store."
             )
+        elif section.source == "mixed":
+            lines.append(
+                f"\n> Runs read per run id: {section.from_sources['store']} from the run store, "
+                f"{section.from_sources['csv']} (runs the store lacks) from the committed results "
+                f"file `{self._rel(results_csv)}`, which is rewritten with both (its rows copied "
+                "unchanged)."
+            )
+        if carried:
+            lines.append(
+                f"\n> {len(carried)} run(s) of this experiment outside the selection "
+                "(`--datasets`/`--seeds`/`--methods`) keep their rows of "
+                f"`{self._rel(results_csv)}` unchanged."
+            )
+        if committed is not None:
+            written = set(runs.loc[runs["status"] == "done", "run_id"]) | carried
+            dropped = sorted(set(committed["run_id"]) - written)
+            if dropped:
+                logger.warning(
+                    "%s: %d run(s) of %s are not finished runs of this experiment and are no "
+                    "longer in the rewritten file (e.g. %s)",
+                    experiment.name,
+                    len(dropped),
+                    results_csv,
+                    dropped[0],
+                )
+                lines.append(
+                    f"\n> {len(dropped)} row(s) of the previous `{self._rel(results_csv)}` are "
+                    "not finished runs of this experiment (a changed spec, e.g. a new default, "
+                    "changes the run id) and are not in the rewritten file; e.g. "
+                    f"`{dropped[0]}`."
+                )
         done_runs = runs[runs["status"] == "done"]
         commits = sorted({str(c)[:10] for c in done_runs["git_commit"].dropna()})
         if len(commits) > 1:
@@ -251,8 +365,13 @@ class ReportBuilder:
         summary = summarise(runs)
         paper_auc, paper_rank, notes = self._paper(experiment)
         compared = compare_with_paper(summary, paper_auc)
+        if experiment.report == "protocol_comparison":
+            # Compared with the paper but never flagged: the flags and their causes
+            # (results/causes.toml) are about the project protocol's own experiments.
+            compared = compared.drop(columns=["flag"])
+        else:
+            section.files.append(self._csv(compared, f"{experiment.name}_auc.csv"))
         section.compared = compared
-        section.files.append(self._csv(compared, f"{experiment.name}_auc.csv"))
         lines = [f"> {note}" for note in notes]
 
         dataset_order = list(dict.fromkeys(runs["dataset"]))
@@ -262,6 +381,7 @@ class ReportBuilder:
             "ablation": self._ablation,
             "density": self._density,
             "sweep": self._sweep,
+            "protocol_comparison": self._protocol_comparison,
         }[experiment.report]
         lines += renderer(
             experiment, runs, compared, method_order, dataset_order, paper_auc, paper_rank, section
@@ -417,7 +537,7 @@ class ReportBuilder:
                 seeds_shown.add(int(first["seed"]))
             if not grids:
                 existing = self.figures_dir / f"{experiment.name}_{dataset}.png"
-                if section.source == "csv" and existing.is_file():
+                if section.source != "store" and existing.is_file():
                     lines += [
                         f"![{experiment.name} {dataset}]({self._rel(existing)})",
                         "",
@@ -470,6 +590,49 @@ class ReportBuilder:
             markdown_frame(overview, {"auc_mean_over_datasets": ".3f", "std_over_datasets": ".3f"}),
         ]
 
+    def _protocol_comparison(
+        self, experiment, runs, compared, methods, datasets, paper_auc, paper_rank, section
+    ):
+        variants = experiment.variants
+        table = protocol_table(compared, methods, datasets, [v.name for v in variants])
+        long = compared.rename(columns={"sweep_value": "variant"})[
+            ["dataset", "method", "variant", "auc_mean", "auc_std", "n_done", "paper_mean"]
+        ]
+        section.files.append(self._csv(long, f"{experiment.name}_auc.csv"))
+        section.files.append(self._csv(table.means, f"{experiment.name}_means.csv"))
+        md = table.markdown(int(runs["seed"].nunique()))
+        section.files.append(self._write(self.tables_dir / f"{experiment.name}_auc.md", md))
+        legend = []
+        for variant in variants:
+            changes = [f"data: {_options(variant.data)}"] if variant.data else []
+            changes += [
+                f"{method}: {_options(params)}"
+                for method, params in variant.params.items()
+                if params
+            ]
+            if experiment.is_base_variant(variant.name):
+                what = "no override: the runs of the experiment's own settings"
+            else:
+                what = "; ".join(changes)
+            legend.append(f"- `{variant.name}` — {variant.label}: {what}.")
+        n_complete = table.n_complete
+        lines = [
+            "Test ROC-AUC, mean ± std over seeds, per method under each protocol variant (columns "
+            "named by variant), beside the paper's mean where the paper has one (— where not). "
+            "Variants:",
+            "",
+            *legend,
+            "",
+            f"The **mean** row averages each column over the {n_complete} dataset(s) where every "
+            "column that has any value has one (columns without any value are left out), so all "
+            "its entries are over the same datasets. Cells are compared with the paper but not "
+            "flagged: the † flags and their likely causes (`results/causes.toml`) belong to the "
+            "experiments that report the project protocol on their own.",
+            "",
+            md,
+        ]
+        return lines
+
     # ------------------------------------------------------------------ the whole report
     def build(
         self,
@@ -494,7 +657,7 @@ class ReportBuilder:
             ("csv",): f"from the committed results CSVs in `{self.out_dir}` (no run store)",
         }.get(
             tuple(sources),
-            f"from the run store `{self.store.root}` and, for experiments it lacks, the committed "
+            f"from the run store `{self.store.root}` and, for runs it lacks, the committed "
             f"results CSVs in `{self.out_dir}`",
         )
         lines = [
@@ -513,10 +676,16 @@ class ReportBuilder:
             "|---|---|---:|---:|---:|---|",
         ]
         for s in sections:
+            read_from = {
+                "store": "run store"
+                + (f" (+ {s.carried} rows of its results CSV kept)" if s.carried else ""),
+                "csv": "results CSV",
+                "mixed": f"run store ({s.from_sources.get('store', 0)}) + results CSV "
+                f"({s.from_sources.get('csv', 0)})",
+            }[s.source]
             lines.append(
                 f"| `{s.experiment.name}` | {s.experiment.title} | {s.counts.get('done', 0)} "
-                f"| {s.counts.get('failed', 0)} | {s.counts.get('missing', 0)} | "
-                f"{'run store' if s.source == 'store' else 'results CSV'} |"
+                f"| {s.counts.get('failed', 0)} | {s.counts.get('missing', 0)} | {read_from} |"
             )
         lines.append("")
         for s in sections:
@@ -533,12 +702,29 @@ class ReportBuilder:
         compared = {s.experiment.name: s.compared for s in sections if s.compared is not None}
         ranks = {s.experiment.name: s.ranks for s in sections if s.ranks is not None}
         rules = verdict.read_causes(self.causes_path) if self.causes_path else []
-        claims = verdict.evaluate_claims(compared, ranks)
+        comparisons = [
+            verdict.ProtocolComparison(
+                s.experiment.name,
+                s.compared,
+                tuple(
+                    verdict.ProtocolVariant(
+                        v.name, v.label, is_project=s.experiment.is_base_variant(v.name)
+                    )
+                    for v in s.experiment.variants or ()
+                ),
+                dataset_kind=s.experiment.kind(),
+            )
+            for s in sections
+            if s.experiment.report == "protocol_comparison" and s.compared is not None
+        ]
+        claims = verdict.evaluate_claims(compared, ranks, comparisons)
         flagged = verdict.flagged_cells(compared, rules)
         if compared:
             self._csv(flagged, "flagged_cells.csv")
         causes = str(self.causes_path) if self.causes_path else "(no causes file)"
-        lines = verdict.render_verdict(claims, flagged, causes, rules)
+        lines = verdict.render_verdict(
+            claims, flagged, causes, rules, [c.experiment for c in comparisons]
+        )
         reading = self.out_dir / READING_FILE
         if compared and reading.is_file():
             lines += [
@@ -610,14 +796,22 @@ class ReportBuilder:
         all_invocations = self.store.invocations()
         for section in sections:
             name = section.experiment.name
-            if section.source == "store":
+            if section.source == "store" and not section.carried:
                 if section.records:
                     out[name] = saved[name] = self._summarise_records(
                         name, section.records, all_invocations
                     )
+            elif section.source == "mixed" or (section.source == "store" and section.carried):
+                entry = self._summarise_records(name, section.records, all_invocations)
+                previous = saved.get(name)
+                if previous is not None:  # how the runs of the CSV were computed
+                    previous = previous.get(CSV_PROVENANCE_KEY, previous)
+                entry[CSV_RUNS_KEY] = section.from_sources.get("csv", 0) + section.carried
+                entry[CSV_PROVENANCE_KEY] = previous
+                out[name] = saved[name] = entry
             elif name in saved:
                 out[name] = saved[name]
-        if any(s.source == "store" and s.records for s in sections):
+        if any(s.source in ("store", "mixed") and s.records for s in sections):
             self._write(self.provenance_path, json.dumps(saved, indent=1, sort_keys=True) + "\n")
         return out
 
@@ -631,7 +825,8 @@ class ReportBuilder:
         ]
         seen: dict[tuple, dict] = {}
         for entry in provenance.values():
-            for inv in entry.get("invocations", []):
+            earlier = entry.get(CSV_PROVENANCE_KEY) or {}
+            for inv in entry.get("invocations", []) + earlier.get("invocations", []):
                 seen[(inv.get("command"), inv.get("started_at"))] = inv
         if not seen:
             lines.append("*(none recorded)*")
@@ -670,9 +865,129 @@ class ReportBuilder:
                 "- Versions: "
                 + "; ".join(f"{pkg} {listing(v)}" for pkg, v in entry["versions"].items())
                 + ".",
-                "",
             ]
+            if CSV_RUNS_KEY in entry:
+                earlier = entry.get(CSV_PROVENANCE_KEY)
+                lines.append(
+                    f"- Plus {entry[CSV_RUNS_KEY]} runs of the committed results CSV (read from "
+                    "it, or kept in it for runs outside the selection); "
+                    + (
+                        f"as recorded when it was written: {earlier.get('runs_used', '?')} runs "
+                        f"computed {earlier.get('computed_from')} … {earlier.get('computed_to')}, "
+                        f"git commits {listing(earlier.get('git_commits', {}))}, hosts "
+                        f"{listing(earlier.get('hosts', {}))}."
+                        if earlier
+                        else "no provenance was recorded for them."
+                    )
+                )
+            lines.append("")
         return lines
+
+
+def _options(options) -> str:
+    return ", ".join(f"{key} = {value!r}" for key, value in options.items())
+
+
+@dataclass
+class ProtocolTable:
+    """The table of a ``protocol_comparison`` report: datasets x (method, variant or paper).
+
+    Attributes
+    ----------
+    columns : list of (method, column)
+        ``column`` is a variant name or ``"paper"``.
+    means, stds : DataFrame
+        Mean AUC over seeds (the paper's mean in the paper columns) and its std, indexed by
+        dataset, one column per entry of ``columns``.
+    n_done : DataFrame
+        Finished seeds per cell (NaN in the paper columns).
+    complete : list of str
+        Datasets where every column that has any value has one (those of the mean row).
+    """
+
+    columns: list[tuple[str, str]]
+    mean: pd.DataFrame
+    std: pd.DataFrame
+    n_done: pd.DataFrame
+    complete: list[str]
+
+    @property
+    def n_complete(self) -> int:
+        """Number of datasets behind the mean row."""
+        return len(self.complete)
+
+    @property
+    def means(self) -> pd.DataFrame:
+        """Long frame of the mean row: ``method, column, auc_mean_over_datasets, n_datasets``."""
+        rows = []
+        for key in self.columns:
+            values = self.mean.loc[self.complete, key] if self.complete else pd.Series(dtype=float)
+            usable = self.mean[key].notna().any()
+            rows.append(
+                {
+                    "method": key[0],
+                    "column": key[1],
+                    "auc_mean_over_datasets": float(values.mean())
+                    if usable and len(values)
+                    else np.nan,
+                    "n_datasets": len(values) if usable else 0,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def markdown(self, n_seeds: int) -> str:
+        """The table as Markdown; ``(n=k)`` marks cells with fewer than ``n_seeds`` seeds."""
+        header = "| Dataset | " + " | ".join(f"{m}: {c}" for m, c in self.columns) + " |"
+        lines = [header, "|---|" + "---:|" * len(self.columns)]
+        for dataset in self.mean.index:
+            cells = []
+            for key in self.columns:
+                mean = self.mean.loc[dataset, key]
+                if not np.isfinite(mean):
+                    cells.append("—")
+                elif key[1] == "paper":
+                    cells.append(f"{mean:.3f}")
+                else:
+                    std = self.std.loc[dataset, key]
+                    text = f"{mean:.3f} ± {std:.3f}" if np.isfinite(std) else f"{mean:.3f}"
+                    n = self.n_done.loc[dataset, key]
+                    if np.isfinite(n) and n < n_seeds:
+                        text += f" (n={int(n)})"
+                    cells.append(text)
+            lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
+        means = self.means.set_index(["method", "column"])["auc_mean_over_datasets"]
+        cells = [
+            f"**{means[key]:.3f}**" if np.isfinite(means[key]) else "—" for key in self.columns
+        ]
+        lines.append(f"| **mean** ({self.n_complete} datasets) | " + " | ".join(cells) + " |")
+        return "\n".join(lines) + "\n"
+
+
+def protocol_table(
+    compared: pd.DataFrame,
+    methods: Sequence[str],
+    datasets: Sequence[str],
+    variants: Sequence[str],
+) -> ProtocolTable:
+    """Arrange a ``protocol_comparison`` experiment's per-cell summary (``sweep_value`` = the
+    variant) as datasets x (method, variant ..., paper)."""
+    columns = [(m, v) for m in methods for v in [*variants, "paper"]]
+    index = pd.Index(list(datasets), name="dataset")
+    mean = pd.DataFrame(np.nan, index=index, columns=pd.MultiIndex.from_tuples(columns))
+    std, n_done = mean.copy(), mean.copy()
+    for cell in compared.itertuples():
+        if cell.dataset not in index or cell.method not in methods:
+            continue
+        if cell.sweep_value in variants:
+            key = (cell.method, cell.sweep_value)
+            mean.loc[cell.dataset, key] = cell.auc_mean
+            std.loc[cell.dataset, key] = cell.auc_std
+            n_done.loc[cell.dataset, key] = cell.n_done
+        if np.isfinite(cell.paper_mean):
+            mean.loc[cell.dataset, (cell.method, "paper")] = cell.paper_mean
+    usable = [key for key in columns if mean[key].notna().any()]
+    complete = [d for d in index if usable and mean.loc[d, usable].notna().all()]
+    return ProtocolTable(columns, mean, std, n_done, complete)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,8 +1,10 @@
 """Stored runs as tables: one row per run of an experiment (long format), and per-cell summaries.
 
 The report never runs anything: it expands each experiment into its grid (the same run ids the
-runner used) and looks the runs up in a scan of the store. A run the store does not hold is a
-``missing`` row, a failed one a ``failed`` row; only ``done`` rows enter the statistics.
+runner used) and looks the runs up in a scan of the store, in a committed results CSV, or in both
+(:func:`merged_run_rows`: per run id, the store first). A run found nowhere is a ``missing`` row,
+a failed one a ``failed`` row; only ``done`` rows enter the statistics. The ``source`` column
+says where each found run was read (``store`` or ``csv``).
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ RUN_COLUMNS = [
     "n_test",
     "n_features",
     "train_contamination",
+    "dataset_contamination",
     "error",
     "host",
     "git_commit",
     "package_version",
     "run_id",
+    "source",
 ]
 CELL_KEYS = ["dataset", "method", "sweep_value"]
 
@@ -60,6 +64,45 @@ def _typed(rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
+def _record_row(row: dict, record: RunRecord) -> dict:
+    """Fill a grid point's row from its stored record."""
+    environment = record.environment
+    row.update(
+        status=record.status,
+        roc_auc=record.metrics.get("roc_auc"),
+        average_precision=record.metrics.get("average_precision"),
+        fit_seconds=record.timing.get("fit_seconds"),
+        score_seconds=record.timing.get("score_seconds"),
+        n_train=record.data.get("n_train"),
+        n_test=record.data.get("n_test"),
+        n_features=record.data.get("n_features"),
+        train_contamination=record.data.get("train_contamination"),
+        dataset_contamination=record.data.get("dataset_contamination"),
+        error=(
+            f"{record.error.get('type')}: {record.error.get('message')}" if record.error else None
+        ),
+        host=environment.get("host"),
+        git_commit=(environment.get("git") or {}).get("commit"),
+        package_version=record.package_version,
+        source="store",
+    )
+    return row
+
+
+def _csv_row(row: dict, results: pd.DataFrame) -> dict:
+    """Fill a grid point's row from its line of a committed results CSV (a finished run)."""
+    found = results.loc[row["run_id"]]
+    row["status"] = "done"
+    row["roc_auc"] = found["auc_roc"]
+    row["source"] = "csv"
+    for column in (
+        "average_precision", "fit_seconds", "score_seconds", "n_train", "n_features", "git_commit",
+    ):  # fmt: skip
+        if column in results.columns:
+            row[column] = found[column]
+    return row
+
+
 def run_rows(points: Sequence[GridPoint], records: dict[str, RunRecord]) -> pd.DataFrame:
     """Long table of an experiment's runs (see :data:`RUN_COLUMNS`)."""
     rows = []
@@ -67,26 +110,7 @@ def run_rows(points: Sequence[GridPoint], records: dict[str, RunRecord]) -> pd.D
         row = _point_row(point)
         record = records.get(point.spec.run_id)
         if record is not None:
-            row["status"] = record.status
-            environment = record.environment
-            row.update(
-                roc_auc=record.metrics.get("roc_auc"),
-                average_precision=record.metrics.get("average_precision"),
-                fit_seconds=record.timing.get("fit_seconds"),
-                score_seconds=record.timing.get("score_seconds"),
-                n_train=record.data.get("n_train"),
-                n_test=record.data.get("n_test"),
-                n_features=record.data.get("n_features"),
-                train_contamination=record.data.get("train_contamination"),
-                error=(
-                    f"{record.error.get('type')}: {record.error.get('message')}"
-                    if record.error
-                    else None
-                ),
-                host=environment.get("host"),
-                git_commit=(environment.get("git") or {}).get("commit"),
-                package_version=record.package_version,
-            )
+            row = _record_row(row, record)
         rows.append(row)
     return _typed(rows)
 
@@ -166,14 +190,41 @@ def csv_run_rows(points: Sequence[GridPoint], results: pd.DataFrame) -> pd.DataF
     for point in points:
         row = _point_row(point)
         if point.spec.run_id in results.index:
-            found = results.loc[point.spec.run_id]
-            row["status"] = "done"
-            row["roc_auc"] = found["auc_roc"]
-            for column in (
-                "average_precision", "fit_seconds", "score_seconds", "n_train", "n_features",
-                "git_commit",
-            ):  # fmt: skip
-                if column in results.columns:
-                    row[column] = found[column]
+            row = _csv_row(row, results)
         rows.append(row)
     return _typed(rows)
+
+
+def merged_run_rows(
+    points: Sequence[GridPoint],
+    records: dict[str, RunRecord],
+    results: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Like :func:`run_rows`, per run id from the store, else from a committed results CSV.
+
+    A run the store holds finished comes from the store; otherwise from ``results``
+    (:func:`read_results_csv`; None when there is no CSV) when it has the run id (a finished
+    run: a failed rerun does not hide it); otherwise a failed record of the store makes the row
+    ``failed``, and anything else is ``missing``. The ``source`` column says which.
+    """
+    rows = []
+    for point in points:
+        row = _point_row(point)
+        record = records.get(point.spec.run_id)
+        if record is not None and record.done:
+            row = _record_row(row, record)
+        elif results is not None and point.spec.run_id in results.index:
+            row = _csv_row(row, results)
+        elif record is not None:
+            row = _record_row(row, record)
+        rows.append(row)
+    return _typed(rows)
+
+
+def read_results_csv_text(path) -> pd.DataFrame:
+    """A committed ``<experiment>.csv`` as text: every cell a string exactly as written (empty
+    for an empty cell), so rows copied from it are written back unchanged."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "run_id" not in frame.columns:
+        raise ValueError(f"{path}: missing column 'run_id'; is it a results CSV?")
+    return frame

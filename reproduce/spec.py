@@ -25,6 +25,22 @@ RUN_PROTOCOL = 1
 #: Parameter value replaced, inside the worker, by the training split's true anomaly ratio.
 ORACLE_CONTAMINATION = "contamination"
 
+#: Parameter value replaced, inside the worker, by the true anomaly ratio of the training and test
+#: parts pooled (for ODDS, whose 60/40 split uses every row: the whole dataset's ratio, which is
+#: what the authors' code trimmed).
+ORACLE_DATASET_CONTAMINATION = "dataset_contamination"
+
+#: Options added after runs had been stored, each with the value that reproduces those runs. A spec
+#: holding one of them at that value hashes as if the option were absent, so the stored runs keep
+#: their ids; the code path of that value is kept bit-identical to the one that computed them. Any
+#: other value is hashed (a different computation, a different id). Records store every option.
+HASH_OMITTED_AT_LEGACY_VALUE: Mapping[str, Mapping[str, Any]] = {
+    # rrnvp 0.1.0 flows mapped data to latent with x * exp(s) + t over partitioning masks.
+    "params": {"coupling_form": "scale-shift", "masks": "partition"},
+    # CIFAR-10 splits were not min-max scaled before the option existed.
+    "data_options": {"scale_features": False},
+}
+
 #: Outputs a run can be asked to store beside its metrics.
 KNOWN_OUTPUTS = ("density_grid",)
 
@@ -187,12 +203,27 @@ class RunSpec:
         return run_id(self)
 
 
+def hashed_spec(spec: RunSpec) -> dict[str, Any]:
+    """What :func:`run_id` hashes: :meth:`RunSpec.to_dict` without options at their legacy value.
+
+    See :data:`HASH_OMITTED_AT_LEGACY_VALUE`.
+    """
+    described = spec.to_dict()
+    for section, legacy in HASH_OMITTED_AT_LEGACY_VALUE.items():
+        options = described[section]
+        for key, value in legacy.items():
+            # bool is an int subclass: compare types too, so 0 never stands for False.
+            if key in options and type(options[key]) is type(value) and options[key] == value:
+                del options[key]
+    return described
+
+
 def run_id(spec: RunSpec, package: str | None = None) -> str:
     """The stable id of ``spec`` under package version ``package`` (default: installed one)."""
     payload = {
         "protocol": RUN_PROTOCOL,
         "package_version": package if package is not None else package_version(),
-        "spec": spec.to_dict(),
+        "spec": hashed_spec(spec),
     }
     digest = hashlib.sha256(canonical_json(payload).encode("ascii")).hexdigest()[:16]
     dataset = _SAFE.sub("_", spec.dataset)

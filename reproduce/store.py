@@ -103,7 +103,8 @@ class RunRecord:
     timing : dict
         ``fit_seconds``, ``score_seconds``, ``total_seconds``.
     data : dict
-        ``n_train``, ``n_test``, ``n_features``, ``train_contamination``, ``test_contamination``.
+        ``n_train``, ``n_test``, ``n_features``, ``train_contamination``, ``test_contamination``,
+        ``dataset_contamination`` (training and test parts pooled).
     resolved_params : dict
         The parameters the estimator was built with (oracle values filled in).
     environment : dict

@@ -5,6 +5,16 @@ experiment, as written to ``tables/<experiment>_auc.csv``), so re-rendering the 
 committed CSVs gives the same verdict. The criteria are fixed in this module and printed with the
 verdict; they were chosen before looking at CIFAR-10 results and are not tuned to make a claim hold.
 
+Protocol comparisons (experiments of report kind ``protocol_comparison``, passed as
+:class:`ProtocolComparison`) add evidence to the parts of claims that compare flows only, on the
+comparison's dataset kind: RobustRealNVP vs Real NVP on ODDS and on CIFAR-10, the ODDS ablation
+vs TrimRealNVP, and RobustRealNVP vs Real NVP on CIFAR-10's clustered settings. Each variant other
+than the project protocol gets one line with the same statistics. A claim's status stays computed
+on the project protocol (the reproduction's defaults: ``table1``/``fig4``/``table2``, or the
+comparison's project variant when that experiment is not in the report); where a variant's verdict
+differs, one line says so. The average-rank claim needs the baselines, which only the project
+protocol runs.
+
 Differences from the paper are explained by a committed list of *likely causes*
 (``results/causes.toml``): rules matched in order on experiment, method, dataset and the sign of
 the difference. A flagged cell no rule matches is listed as "no cause recorded", so a new
@@ -14,7 +24,7 @@ discrepancy cannot hide behind an old explanation.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,6 +144,28 @@ def explain(
     return None
 
 
+@dataclass(frozen=True)
+class ProtocolVariant:
+    """One variant of a protocol comparison, as the verdict names it."""
+
+    name: str
+    label: str
+    #: True for the variant whose runs are the project protocol's (it overrides nothing).
+    is_project: bool = False
+
+
+@dataclass(frozen=True)
+class ProtocolComparison:
+    """A ``protocol_comparison`` experiment: its per-cell summary (``sweep_value`` = the
+    variant's name) and its variants in order."""
+
+    experiment: str
+    compared: pd.DataFrame
+    variants: tuple[ProtocolVariant, ...]
+    #: The kind of its datasets ("odds", "cifar10", ...): which part of a claim it informs.
+    dataset_kind: str | None = None
+
+
 @dataclass
 class Claim:
     """One of the paper's claims with our finding."""
@@ -198,8 +230,79 @@ def _seeds_note(compared: pd.DataFrame) -> str:
     return f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
 
 
+def _verdict_word(holds: bool) -> str:
+    return "holds" if holds else "does not hold"
+
+
+def _clustered(frame: pd.DataFrame) -> pd.DataFrame:
+    """The CIFAR-10 settings with clustered anomalies (``-c``)."""
+    return frame[frame["dataset"].astype(str).str.endswith("-c")]
+
+
+def _project_part(
+    claim: Claim,
+    results: list[bool],
+    frame: pd.DataFrame | None,
+    comparisons: Sequence[ProtocolComparison],
+    kind: str,
+    a: str,
+    b: str,
+    where: str,
+    select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> Mapping[str, float] | None:
+    """One part of a pairwise claim: ``a`` vs ``b`` on the project protocol's ``frame`` (the
+    experiment of the claim; None when it is not in the report), then under every variant of the
+    protocol comparisons of dataset kind ``kind``.
+
+    Appends the project protocol's verdict to ``results`` (a comparison's project variant stands
+    in when ``frame`` is None) and the evidence to ``claim``: one line per protocol, and, where the
+    verdict differs between protocols, one line listing each protocol's. Returns the project
+    protocol's statistics (None when there are none).
+    """
+    select = select or (lambda f: f)
+    project = None
+    if frame is not None:
+        project = pairwise(_matrix(select(frame)), a, b)
+        if project is not None:
+            claim.evidence.append(
+                _pair_text(project, a, b, f"{where}, {_seeds_note(select(frame))} seed(s)")
+            )
+    project_label = "project protocol"
+    verdicts: list[tuple[str, bool]] = []
+    for comparison in comparisons:
+        if comparison.dataset_kind != kind:
+            continue
+        frame_c = select(comparison.compared)
+        for variant in comparison.variants:
+            part = frame_c[frame_c["sweep_value"] == variant.name]
+            stats = pairwise(_matrix(part), a, b)
+            if stats is None:
+                continue
+            text = f"{where}, {variant.label} (`{comparison.experiment}`), {_seeds_note(part)}"
+            if variant.is_project:
+                if project is None:  # the claim's experiment is not in the report: stand in
+                    project, project_label = stats, variant.label
+                    claim.evidence.append(_pair_text(stats, a, b, f"{text} seed(s)"))
+                continue
+            verdicts.append((variant.label, _beats(stats)))
+            claim.evidence.append(_pair_text(stats, a, b, f"{text} seed(s)"))
+    if project is None:
+        return None
+    results.append(_beats(project))
+    if any(holds != _beats(project) for _, holds in verdicts):
+        listing = [(project_label, _beats(project)), *verdicts]
+        claim.evidence.append(
+            f"{where}: the verdict depends on the protocol — "
+            + ", ".join(f"{_verdict_word(holds)} under the {label}" for label, holds in listing)
+            + "."
+        )
+    return project
+
+
 def evaluate_claims(
-    compared: Mapping[str, pd.DataFrame], ranks: Mapping[str, pd.DataFrame] | None = None
+    compared: Mapping[str, pd.DataFrame],
+    ranks: Mapping[str, pd.DataFrame] | None = None,
+    comparisons: Sequence[ProtocolComparison] = (),
 ) -> list[Claim]:
     """The paper's claims, each evaluated on the experiments present in ``compared``.
 
@@ -209,6 +312,10 @@ def evaluate_claims(
         Experiment name -> per-cell summary with the paper comparison (``tables/<e>_auc.csv``).
     ranks : mapping, optional
         Experiment name -> rank table (``tables/<e>_ranks.csv``, indexed by method).
+    comparisons : sequence of ProtocolComparison, optional
+        The report's ``protocol_comparison`` experiments. Their variants other than the project
+        protocol add evidence to the flow-only parts of the claims on their dataset kind (see the
+        module docstring); the claims' status stays computed on the project protocol.
     """
     ranks = ranks or {}
     claims: list[Claim] = []
@@ -237,33 +344,42 @@ def evaluate_claims(
                     else "(best)."
                 )
             )
+        odds = [f"`{c.experiment}`" for c in comparisons if c.dataset_kind == "odds"]
+        if odds:
+            claim.evidence.append(
+                "Evaluated under the project protocol only: the ranks need the baselines, which "
+                + (
+                    f"the protocol comparison {odds[0]} does not run."
+                    if len(odds) == 1
+                    else f"the protocol comparisons {', '.join(odds)} do not run."
+                )
+            )
     else:
         claim.status = "not evaluated"
     claims.append(claim)
 
     # 2. beats Real NVP
     claim = Claim("RobustRealNVP beats Real NVP (Tables 1 and 2).", "")
-    results = []
-    for name, where in (("table1", "ODDS (Table 1)"), ("table2", "CIFAR-10 (Table 2)")):
-        if name not in compared:
+    results: list[bool] = []
+    for name, kind, where in (
+        ("table1", "odds", "ODDS (Table 1)"),
+        ("table2", "cifar10", "CIFAR-10 (Table 2)"),
+    ):
+        frame = compared.get(name)
+        first = len(claim.evidence)
+        stats = _project_part(claim, results, frame, comparisons, kind, robust, plain, where)
+        if frame is None or stats is None:
             continue
-        matrix = _matrix(compared[name])
-        stats = pairwise(matrix, robust, plain)
-        if stats is None:
-            continue
-        results.append(_beats(stats))
-        claim.evidence.append(
-            _pair_text(stats, robust, plain, where + f", {_seeds_note(compared[name])} seed(s)")
-        )
-        ours_both = matrix[[robust, plain]].dropna().index
-        paper = compared[name].pivot_table(
+        ours_both = _matrix(frame)[[robust, plain]].dropna().index
+        paper = frame.pivot_table(
             index="dataset", columns="method", values="paper_mean", aggfunc="first"
         )
         paper_stats = pairwise(paper.reindex(ours_both), robust, plain)
         if paper_stats:
-            claim.evidence.append(
+            claim.evidence.insert(
+                first + 1,
                 f"Paper on the same datasets: {robust} higher on {paper_stats['wins']} of "
-                f"{paper_stats['n']}, Δ {paper_stats['mean_diff']:+.3f}."
+                f"{paper_stats['n']}, Δ {paper_stats['mean_diff']:+.3f}.",
             )
     claim.status = _status(results)
     claims.append(claim)
@@ -284,27 +400,20 @@ def evaluate_claims(
                 claim.evidence.append(
                     _pair_text(stats, robust, other, "Two moons, clustered anomalies (Figure 3)")
                 )
-    if "fig4" in compared:
-        stats = pairwise(_matrix(compared["fig4"]), robust, trim)
-        if stats:
-            results.append(_beats(stats))
-            claim.evidence.append(
-                _pair_text(stats, robust, trim, "ODDS ablation, SN vs no SN (Figure 4)")
-            )
-    if "table2" in compared:
-        frame = compared["table2"]
-        clustered = frame[frame["dataset"].astype(str).str.endswith("-c")]
-        stats = pairwise(_matrix(clustered), robust, plain)
-        if stats:
-            results.append(_beats(stats))
-            claim.evidence.append(
-                _pair_text(
-                    stats,
-                    robust,
-                    plain,
-                    "CIFAR-10 clustered anomalies (Table 2 `-c`; trimming + SN vs neither)",
-                )  # fmt: skip
-            )
+    where = "ODDS ablation, SN vs no SN (Figure 4)"
+    _project_part(claim, results, compared.get("fig4"), comparisons, "odds", robust, trim, where)
+    where = "CIFAR-10 clustered anomalies (Table 2 `-c`; trimming + SN vs neither)"
+    _project_part(
+        claim,
+        results,
+        compared.get("table2"),
+        comparisons,
+        "cifar10",
+        robust,
+        plain,
+        where,
+        select=_clustered,
+    )
     claim.status = _status(results)
     claims.append(claim)
 
@@ -394,15 +503,24 @@ def render_verdict(
     flagged: pd.DataFrame,
     causes_path: str,
     rules: Sequence[CauseRule] = (),
+    comparisons: Sequence[str] = (),
 ) -> list[str]:
-    """Markdown lines of the verdict section."""
+    """Markdown lines of the verdict section (``comparisons``: names of the report's protocol
+    comparison experiments, whose lines are evidence only)."""
     lines = ["## Verdict", ""]
     if not claims:
         return lines + ["No experiment of the paper's claims is in this report.", ""]
     lines += [
         "Each of the paper's claims, evaluated on the runs in this report with criteria fixed in "
         "`reproduce/verdict.py` (a pairwise claim holds when the method has the higher mean AUC "
-        f"on more than {WIN_SHARE:.0%} of the datasets and the higher mean over them):",
+        f"on more than {WIN_SHARE:.0%} of the datasets and the higher mean over them)"
+        + (
+            ". The status is the project protocol's; the lines of other protocols ("
+            + ", ".join(f"`{name}`" for name in comparisons)
+            + ") are evidence, and a line says where the verdict differs between protocols:"
+            if comparisons
+            else ":"
+        ),
         "",
     ]
     for claim in claims:

@@ -19,6 +19,19 @@ normalised weight matrices dominated the time of a training step on CPU. What it
   coupling ``c + 1`` keeps: the two parts are carried separately and merged once at the end.
 * Each coupling's views of the stacked tensors are taken once per step (:func:`coupling_params`).
 
+Two coupling forms (:data:`COUPLING_FORMS`), both mapping data to latent on the transformed columns
+with ``s = tanh(.)`` and ``t`` read from the kept columns:
+
+* ``"shift-scale"`` (the authors' density): ``z = (x - t) * exp(-s)``, ``log|det| = -sum(s)``;
+* ``"scale-shift"`` (the suite's form before 2026-12-01): ``z = x * exp(s) + t``,
+  ``log|det| = sum(s)``. Its operations are those that computed the runs stored with it.
+
+Two mask schemes (:data:`MASK_SCHEMES`): ``"partition"`` splits at ``ceil(d/2)`` for every coupling;
+``"authors"`` reproduces the authors' masks, which for odd ``d`` split at ``ceil(d/2)`` for even
+couplings and at ``floor(d/2)`` for odd ones, so dimension ``floor(d/2)`` is always kept. Only
+when both couplings of a pair split at the same column does what one transforms equal what the
+next keeps; otherwise the columns are merged and split again between couplings.
+
 Changes to this module are kept bit-identical (same float32 operations in the same order) unless
 the run protocol is bumped: the committed results were computed with it.
 """
@@ -32,29 +45,55 @@ import torch
 
 LEAKY_RELU_SLOPE = 0.01
 
+#: Data -> latent maps of a coupling (see the module docstring); the first is the default.
+COUPLING_FORMS: tuple[str, ...] = ("shift-scale", "scale-shift")
+#: Mask schemes (see the module docstring); the first is the default.
+MASK_SCHEMES: tuple[str, ...] = ("partition", "authors")
+
 
 @dataclass(frozen=True)
 class FlowSpec:
     """Static description of the coupling stack.
 
-    Coupling ``c`` keeps (conditions on) the first ``ceil(d/2)`` dimensions when ``c`` is even and
-    the remaining ones when ``c`` is odd, and transforms the others.
+    Coupling ``c`` (counted in the data -> latent direction) keeps (conditions on) the columns
+    before its split point when ``c`` is even and those from it on when ``c`` is odd, and
+    transforms the others. The split point is ``ceil(d/2)``, except for odd couplings under the
+    ``"authors"`` masks, where it is ``floor(d/2)``.
     """
 
     n_features: int
     n_couplings: int
     lipschitz_k: float
     clip: bool  # True: r = max(sigma / k, 1); False: r = sigma / k
+    form: str = "shift-scale"
+    masks: str = "partition"
+
+    def __post_init__(self) -> None:
+        if self.form not in COUPLING_FORMS:
+            raise ValueError(f"coupling form must be one of {COUPLING_FORMS}, got {self.form!r}")
+        if self.masks not in MASK_SCHEMES:
+            raise ValueError(f"masks must be one of {MASK_SCHEMES}, got {self.masks!r}")
+
+    def split(self, coupling: int) -> int:
+        """The column at which ``coupling`` splits kept from transformed columns."""
+        if self.masks == "authors" and coupling % 2 == 1:
+            return self.n_features // 2
+        return math.ceil(self.n_features / 2)
 
     def kept(self, coupling: int) -> slice:
         """Columns kept (conditioning) by ``coupling``."""
-        split = math.ceil(self.n_features / 2)
+        split = self.split(coupling)
         return slice(0, split) if coupling % 2 == 0 else slice(split, self.n_features)
 
     def free(self, coupling: int) -> slice:
         """Columns transformed by ``coupling``."""
-        split = math.ceil(self.n_features / 2)
+        split = self.split(coupling)
         return slice(split, self.n_features) if coupling % 2 == 0 else slice(0, split)
+
+    @property
+    def alternating(self) -> bool:
+        """True when what each coupling transforms is exactly what the next one keeps."""
+        return self.split(0) == self.split(1)
 
 
 def spectral_divisors(
@@ -100,10 +139,9 @@ def _per_coupling(
     pairs = stacked.view(n_couplings, 2, *stacked.shape[1:])
     if free_dim is None and kept_dim is None:
         return list(pairs.unbind(0))
-    split = math.ceil(spec.n_features / 2)
     views: list[torch.Tensor] = [stacked] * n_couplings
     for parity, (kept, free) in enumerate(
-        ((slice(0, split), slice(split, None)), (slice(split, None), slice(0, split)))
+        ((spec.kept(0), spec.free(0)), (spec.kept(1), spec.free(1)))
     ):
         index = [slice(None)] * pairs.dim()
         index[0] = slice(parity, None, 2)
@@ -188,6 +226,20 @@ def _merge(kept_part: torch.Tensor, free_part: torch.Tensor, kept: slice) -> tor
     return torch.cat((free_part, kept_part), dim=1)
 
 
+def _to_latent(x_free: torch.Tensor, s: torch.Tensor, t: torch.Tensor, form: str) -> torch.Tensor:
+    """The transformed columns of one coupling, data -> latent."""
+    if form == "scale-shift":
+        return torch.addcmul(t, x_free, torch.exp(s))
+    return (x_free - t) * torch.exp(-s)
+
+
+def _to_data(z_free: torch.Tensor, s: torch.Tensor, t: torch.Tensor, form: str) -> torch.Tensor:
+    """The transformed columns of one coupling, latent -> data (inverse of :func:`_to_latent`)."""
+    if form == "scale-shift":
+        return (z_free - t) * torch.exp(-s)
+    return torch.addcmul(t, z_free, torch.exp(s))
+
+
 def flow_forward(x, weights, biases, divisors, spec: FlowSpec):
     """``z = f(x)`` and ``log|det df/dx|`` per row (plain operations; autograd works through)."""
     log_det = x.new_zeros(x.shape[0])
@@ -195,8 +247,11 @@ def flow_forward(x, weights, biases, divisors, spec: FlowSpec):
         kept, free = spec.kept(c), spec.free(c)
         x_kept, x_free = x[:, kept], x[:, free]
         s, t = conditioner(x_kept, params)
-        x = _merge(x_kept, torch.addcmul(t, x_free, torch.exp(s)), kept)
-        log_det = log_det + s.sum(dim=1)
+        x = _merge(x_kept, _to_latent(x_free, s, t, spec.form), kept)
+        if spec.form == "scale-shift":
+            log_det = log_det + s.sum(dim=1)
+        else:
+            log_det = log_det - s.sum(dim=1)
     return x, log_det
 
 
@@ -208,8 +263,11 @@ def flow_inverse(z, weights, biases, divisors, spec: FlowSpec):
         kept, free = spec.kept(c), spec.free(c)
         z_kept, z_free = z[:, kept], z[:, free]
         s, t = conditioner(z_kept, all_params[c])
-        z = _merge(z_kept, (z_free - t) * torch.exp(-s), kept)
-        log_det = log_det - s.sum(dim=1)
+        z = _merge(z_kept, _to_data(z_free, s, t, spec.form), kept)
+        if spec.form == "scale-shift":
+            log_det = log_det - s.sum(dim=1)
+        else:
+            log_det = log_det + s.sum(dim=1)
     return z, log_det
 
 
@@ -234,16 +292,29 @@ class FlowFunction(torch.autograd.Function):
         log_det = x.new_zeros(x.shape[0])
         per_coupling: list[tuple] = []
         x = x.clone()  # intermediates kept for backward must not alias the caller's input
-        # The masks alternate between complementary parts, so what coupling c transforms is what
-        # coupling c + 1 keeps: the two parts are carried separately and merged once at the end.
+        scale_shift = spec.form == "scale-shift"
+        # With alternating masks what coupling c transforms is what coupling c + 1 keeps: the two
+        # parts are carried separately and merged once at the end. Otherwise (the authors' masks
+        # for odd d) they are merged and split again between couplings.
         x_kept, x_free = x[:, spec.kept(0)], x[:, spec.free(0)]
         for c in range(spec.n_couplings):
+            if c > 0 and not spec.alternating:
+                merged = _merge(x_free, x_kept, spec.kept(c - 1))
+                x_kept, x_free = merged[:, spec.kept(c)], merged[:, spec.free(c)]
             saved: list[torch.Tensor] = []
             s, t = conditioner(x_kept, params[c], saved)
-            exp_s = torch.exp(s)
-            per_coupling.append((x_free, s, exp_s, saved))
-            x_kept, x_free = torch.addcmul(t, x_free, exp_s), x_kept
-            log_det = log_det + s.sum(dim=1)
+            if scale_shift:
+                exp_s = torch.exp(s)
+                per_coupling.append((x_free, s, exp_s, saved))
+                x_kept, x_free = torch.addcmul(t, x_free, exp_s), x_kept
+                log_det = log_det + s.sum(dim=1)
+            else:
+                # Saved for backward: the output y = (x - t) * exp(-s) and exp(-s).
+                exp_neg_s = torch.exp(-s)
+                y_free = (x_free - t) * exp_neg_s
+                per_coupling.append((y_free, s, exp_neg_s, saved))
+                x_kept, x_free = y_free, x_kept
+                log_det = log_det - s.sum(dim=1)
         x = _merge(x_free, x_kept, spec.kept(spec.n_couplings - 1))
         ctx.spec, ctx.n_layers, ctx.sn = spec, n_layers, sn
         ctx.params, ctx.divisors, ctx.slopes = params, divisors, slopes
@@ -295,15 +366,28 @@ class FlowFunction(torch.autograd.Function):
         grad_free = grad_z[:, spec.free(last_coupling)]
         need_input_grad = ctx.needs_input_grad[0]
 
+        scale_shift = spec.form == "scale-shift"
         for c in reversed(range(spec.n_couplings)):
-            x_free, s, exp_s, saved = ctx.per_coupling[c]
+            free_tensor, s, exp_factor, saved = ctx.per_coupling[c]
             params = ctx.params[c]
             input_grad = c > 0 or need_input_grad
-            # Output stage: y_free = x_free * exp(s) + t, log_det += sum(s), s = tanh(pre_s).
-            grad_s = torch.addcmul(grad_log_det, grad_free * x_free, exp_s)
-            grad_net = torch.stack((grad_s * (1.0 - s * s), grad_free))
+            if scale_shift:
+                # y_free = x_free * exp(s) + t, log_det += sum(s), s = tanh(pre_s).
+                x_free, exp_s = free_tensor, exp_factor
+                grad_s = torch.addcmul(grad_log_det, grad_free * x_free, exp_s)
+                grad_net = torch.stack((grad_s * (1.0 - s * s), grad_free))
+                if input_grad:
+                    grad_x_free = grad_free * exp_s
+            else:
+                # y_free = (x_free - t) * exp(-s), log_det -= sum(s): dy/ds = -y, dy/dt = -exp(-s).
+                y_free, exp_neg_s = free_tensor, exp_factor
+                grad_x_free = grad_free * exp_neg_s
+                # -(grad_log_det + grad_y * y) * (1 - s^2), the sign folded into (s^2 - 1).
+                grad_s = torch.addcmul(grad_log_det, grad_free, y_free)
+                grad_net = torch.stack(
+                    (grad_s * torch.addcmul(s.new_tensor(-1.0), s, s), grad_x_free.neg())
+                )
             if input_grad:
-                grad_x_free = grad_free * exp_s
                 grad_x_kept = grad_kept
             for index in reversed(range(n_layers)):
                 is_first, is_last = index == first, index == last
@@ -348,7 +432,10 @@ class FlowFunction(torch.autograd.Function):
                     )
                 elif input_grad:  # s and t read the same input: their input gradients add up
                     grad_x_kept = grad_x_kept + grad_h.sum(dim=0)
-            if input_grad:  # coupling c - 1 transforms what c keeps and keeps what c transforms
+            if input_grad and c > 0 and not spec.alternating:
+                merged = _merge(grad_x_kept, grad_x_free, spec.kept(c))
+                grad_kept, grad_free = merged[:, spec.kept(c - 1)], merged[:, spec.free(c - 1)]
+            elif input_grad:  # coupling c - 1 transforms what c keeps and keeps what c transforms
                 grad_kept, grad_free = grad_x_free, grad_x_kept
 
         n_vectors = 2 * n_layers if sn else 0

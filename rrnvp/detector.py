@@ -21,6 +21,7 @@ from sklearn.utils import TransformerTags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from rrnvp.base import ThresholdLabelsMixin
+from rrnvp.coupling_ops import COUPLING_FORMS, MASK_SCHEMES
 from rrnvp.flow import RealNVPFlow
 from rrnvp.linear import SPECTRAL_NORM_MODES
 from rrnvp.training import make_optimizer, train_step
@@ -114,6 +115,15 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         (the paper's formula).
     n_power_iterations : int, default=1
         Power iterations per training step for the spectral norm estimate.
+    coupling_form : {"shift-scale", "scale-shift"}, default="shift-scale"
+        How a coupling maps data to latent on its transformed dimensions: ``"shift-scale"``,
+        ``z = (x - t) * exp(-s)`` with ``log|det| = -sum(s)``, is the authors' code;
+        ``"scale-shift"``, ``z = x * exp(s) + t``, was the default before 2026-12-01. With
+        spectral normalisation the two are different models (see :mod:`rrnvp.flow`).
+    masks : {"partition", "authors"}, default="partition"
+        ``"partition"``: the two masks split the dimensions into the first ``ceil(d/2)`` and the
+        rest, so every dimension is transformed. ``"authors"``: the authors' masks, which for odd
+        ``d`` overlap on dimension ``floor(d/2)`` and never transform it (identical for even d).
     contamination : float, default=0.1
         Expected anomaly fraction in ``(0, 0.5]``; sets ``threshold_`` for :meth:`predict` only.
     dtype : {"float32", "float64"}, default="float32"
@@ -162,6 +172,8 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         lipschitz_k: float = 1.5,
         sn_mode: str = "clip",
         n_power_iterations: int = 1,
+        coupling_form: str = "shift-scale",
+        masks: str = "partition",
         contamination: float = 0.1,
         dtype: str = "float32",
         device: str = "auto",
@@ -181,6 +193,8 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         self.lipschitz_k = lipschitz_k
         self.sn_mode = sn_mode
         self.n_power_iterations = n_power_iterations
+        self.coupling_form = coupling_form
+        self.masks = masks
         self.contamination = contamination
         self.dtype = dtype
         self.device = device
@@ -226,6 +240,12 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
             raise ValueError(f"spectral_norm must be a bool, got {self.spectral_norm!r}")
         if self.sn_mode not in SPECTRAL_NORM_MODES:
             raise ValueError(f"sn_mode must be one of {SPECTRAL_NORM_MODES}, got {self.sn_mode!r}")
+        if self.coupling_form not in COUPLING_FORMS:
+            raise ValueError(
+                f"coupling_form must be one of {COUPLING_FORMS}, got {self.coupling_form!r}"
+            )
+        if self.masks not in MASK_SCHEMES:
+            raise ValueError(f"masks must be one of {MASK_SCHEMES}, got {self.masks!r}")
         if self.dtype not in _DTYPES:
             raise ValueError(f"dtype must be one of {tuple(_DTYPES)}, got {self.dtype!r}")
 
@@ -258,6 +278,8 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
             lipschitz_k=float(self.lipschitz_k),
             sn_mode=self.sn_mode,
             n_power_iterations=self.n_power_iterations,
+            coupling_form=self.coupling_form,
+            masks=self.masks,
             generator=generator,
             dtype=_DTYPES[self.dtype],
         )

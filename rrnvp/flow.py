@@ -1,20 +1,28 @@
 """Real NVP with affine couplings (Dinh et al., 2017), as used by RobustRealNVP.
 
-Architecture (REFERENCE.md §1): ``n_couplings`` affine couplings that alternate two complementary
-binary masks; no permutations, batch-norm or act-norm. For a mask ``m`` (1 = kept) a coupling maps
+Architecture (REFERENCE.md §1): ``n_couplings`` affine couplings that alternate two binary masks;
+no permutations, batch-norm or act-norm. For a mask ``m`` (1 = kept) the coupling's scale and
+translation ``s = s(m * x)``, ``t = t(m * x)`` come from separate MLPs ``d -> h -> ... -> h -> d``
+with LeakyReLU(0.01) between layers; ``s`` ends with ``tanh`` (so ``|s| <= 1``), ``t`` has no
+output activation. Both read the full ``d``-dimensional masked input; only their outputs on the
+transformed dimensions are used. The density is evaluated data -> latent, in one of two forms
+(``coupling_form``):
 
-    y = m * x + (1 - m) * (x * exp(s(m * x)) + t(m * x)),   log|det J| = sum((1 - m) * s(m * x)),
+* ``"shift-scale"`` (default; the authors' code):
+  ``z = m * x + (1 - m) * (x - t) * exp(-s)``, ``log|det dz/dx| = -sum((1 - m) * s)``; its
+  inverse ``x = z * exp(s) + t`` is the generative direction.
+* ``"scale-shift"``: ``z = m * x + (1 - m) * (x * exp(s) + t)``, ``log|det| = sum((1 - m) * s)``
+  (the suite's form before 2026-12-01). Without spectral normalisation both forms describe the
+  same family of maps; with Lipschitz-bounded ``s`` and ``t`` they do not.
 
-where ``s`` and ``t`` are separate MLPs ``d -> h -> ... -> h -> d`` with LeakyReLU(0.01) between
-layers; ``s`` ends with ``tanh`` (so ``|s| <= 1``), ``t`` has no output activation. Both read the
-full ``d``-dimensional masked input and their outputs are multiplied by ``1 - m``.
-
-Masks partition the dimensions: the first ``ceil(d / 2)`` dimensions versus the rest, so every
-dimension is transformed (the authors' code let the two masks overlap for odd ``d``, leaving one
-dimension untransformed). Even couplings keep the first part, odd couplings the second. For
-``d = 1`` the second part is empty: the couplings that transform the single dimension see an
-all-zero input, so each is a learned input-independent affine map and the whole flow is a Gaussian
-density (fitted robustly when trimming is on).
+Masks (``masks``): ``"partition"`` (default) splits the dimensions into the first ``ceil(d / 2)``
+and the rest, so every dimension is transformed. ``"authors"`` reproduces the authors' masks:
+for even ``d`` the same; for odd ``d`` the second mask keeps the last ``ceil(d / 2)`` dimensions,
+so the two overlap on dimension ``floor(d / 2)``, which is never transformed. Coupling 0 (the
+first applied to data) keeps the first ``ceil(d / 2)`` dimensions in both schemes. For ``d = 1``
+under ``"partition"`` the couplings that transform the single dimension see an all-zero input,
+so each is a learned input-independent affine map and the whole flow is a Gaussian density
+(fitted robustly when trimming is on); under ``"authors"`` nothing is transformed.
 
 Storage: layer ``l`` of all ``2 * n_couplings`` nets is one :class:`~rrnvp.linear.StackedLinear`
 (net ``2c`` is coupling ``c``'s ``s``, net ``2c + 1`` its ``t``); see :mod:`rrnvp.coupling_ops` for
@@ -29,6 +37,8 @@ import torch
 from torch import nn
 
 from rrnvp.coupling_ops import (
+    COUPLING_FORMS,
+    MASK_SCHEMES,
     FlowFunction,
     FlowSpec,
     flow_forward,
@@ -81,6 +91,10 @@ class RealNVPFlow(nn.Module):
         See :mod:`rrnvp.linear`.
     n_power_iterations : int, default=1
         Power iterations per training forward pass.
+    coupling_form : {"shift-scale", "scale-shift"}, default="shift-scale"
+        Data -> latent map of each coupling (see the module docstring).
+    masks : {"partition", "authors"}, default="partition"
+        Mask scheme (see the module docstring).
     generator : torch.Generator, optional
         Source of randomness for the initialisation (the global RNG is never used).
     dtype : torch.dtype, default=torch.float32
@@ -98,16 +112,26 @@ class RealNVPFlow(nn.Module):
         lipschitz_k: float = 1.5,
         sn_mode: SpectralNormMode = "clip",
         n_power_iterations: int = 1,
+        coupling_form: str = "shift-scale",
+        masks: str = "partition",
         generator: torch.Generator | None = None,
         dtype: torch.dtype = torch.float32,
     ) -> None:
         super().__init__()
         if n_features < 1:
             raise ValueError(f"n_features must be >= 1, got {n_features}")
+        if coupling_form not in COUPLING_FORMS:
+            raise ValueError(
+                f"coupling_form must be one of {COUPLING_FORMS}, got {coupling_form!r}"
+            )
+        if masks not in MASK_SCHEMES:
+            raise ValueError(f"masks must be one of {MASK_SCHEMES}, got {masks!r}")
         self.n_features = n_features
         self.n_couplings = n_couplings
         self.spectral_norm = spectral_norm
-        self.spec = FlowSpec(n_features, n_couplings, float(lipschitz_k), sn_mode == "clip")
+        self.spec = FlowSpec(
+            n_features, n_couplings, float(lipschitz_k), sn_mode == "clip", coupling_form, masks
+        )
         widths = [n_features] + [hidden_features] * n_hidden_layers + [n_features]
         self.layers = nn.ModuleList(
             StackedLinear(

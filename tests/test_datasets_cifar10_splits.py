@@ -1,12 +1,16 @@
-"""CIFAR-10 registry names and the contamination split protocol (index logic, no images)."""
+"""CIFAR-10 registry names, the contamination split protocol (index logic, no images), and the
+min-max scaling of the PCA features (on fake features)."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
 
 import datasets
 from datasets import cifar10
+from datasets.images import ImageCollection
 
 # CIFAR-10's real layout: 5,000 training images per class, 1,000 test images per class,
 # in a shuffled order (the splits must not depend on the order being sorted).
@@ -151,3 +155,175 @@ def test_pca_is_exact_and_fitted_on_the_training_rows() -> None:
     assert record["pca_explained_variance_ratio"] == pytest.approx(ratio, rel=1e-5)
     with pytest.raises(ValueError, match="pca_components must be in \\[1, 10\\]"):
         cifar10.fit_pca(features, n_train=150, n_components=11)
+
+
+# ------------------------------------------------------------------------------------------
+# Min-max scaling of the PCA features (``scale_features``), on fake images and features
+
+FAKE_TRAIN_PER_CLASS, FAKE_TEST_PER_CLASS, FAKE_DIM = 20, 6, 5
+
+
+@pytest.fixture
+def fake_features(monkeypatch: pytest.MonkeyPatch) -> np.ndarray:
+    """Stand-ins for the images and their PCA features (no images, no network, no torch).
+
+    Columns have different spreads; the test images are shifted and wider, so scaled test rows
+    fall outside [0, 1]; column 4 is constant on every training image. Returns the features.
+    """
+    rng = np.random.default_rng(7)
+    labels = np.concatenate(
+        [
+            rng.permutation(np.repeat(np.arange(10), FAKE_TRAIN_PER_CLASS)),
+            rng.permutation(np.repeat(np.arange(10), FAKE_TEST_PER_CLASS)),
+        ]
+    )
+    n_train = 10 * FAKE_TRAIN_PER_CLASS
+    X = rng.normal(size=(labels.size, FAKE_DIM)) * np.array([30.0, 5.0, 1.0, 0.01, 1.0])
+    X[n_train:] = 3.0 * X[n_train:] + 2.0
+    X[:n_train, 4] = 1.5
+    X.setflags(write=False)  # like the shared memo of cifar10_features
+    images = ImageCollection(
+        labels=labels,
+        n_train=n_train,
+        digest="fake",
+        source="fake",
+        location="memory",
+        verification="none",
+        reader=lambda rows: np.zeros((len(rows), 2, 2, 3), dtype=np.uint8),
+    )
+    record = {"pca_fit_on": f"the {n_train} training images", "pca_components": FAKE_DIM}
+    monkeypatch.setattr(cifar10, "load_images", lambda *args, **kwargs: images)
+    monkeypatch.setattr(cifar10, "cifar10_features", lambda *args, **kwargs: (X, dict(record)))
+    return X
+
+
+def _manual_minmax(rows: np.ndarray, fit_rows: np.ndarray) -> np.ndarray:
+    low, span = fit_rows.min(axis=0), np.ptp(fit_rows, axis=0)
+    return (rows - low) / np.where(span > 0, span, 1.0)
+
+
+@pytest.mark.parametrize("name", ["bird-u", "truck-c"])
+def test_scaled_training_columns_span_zero_to_one_test_rows_not_clipped(
+    fake_features: np.ndarray, name: str
+) -> None:
+    split = datasets.load_split(name, seed=2, ratio=0.25)
+    varying = slice(0, FAKE_DIM - 1)  # column 4 is constant on the training images
+    np.testing.assert_allclose(split.X_train[:, varying].min(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(split.X_train[:, varying].max(axis=0), 1.0, atol=1e-12)
+    np.testing.assert_array_equal(split.X_train[:, 4], 0.0)  # constant: kept, scale 1
+    assert split.X_test.min() < 0.0 and split.X_test.max() > 1.0, "test rows are not clipped"
+    assert split.X_train.dtype == split.X_test.dtype == np.float64
+    assert split.X_train.flags.writeable and split.X_test.flags.writeable
+
+
+def test_balanced_scaler_is_fitted_on_the_training_part_only(fake_features: np.ndarray) -> None:
+    raw = datasets.load_split("cat-u", seed=1, ratio=0.25, scale_features=False)
+    split = datasets.load_split("cat-u", seed=1, ratio=0.25)
+    np.testing.assert_array_equal(split.train_index, raw.train_index)
+    np.testing.assert_array_equal(split.test_index, raw.test_index)
+    # The manual min-max of the unscaled training part, applied to both parts.
+    np.testing.assert_allclose(split.X_train, _manual_minmax(raw.X_train, raw.X_train), atol=1e-12)
+    np.testing.assert_allclose(split.X_test, _manual_minmax(raw.X_test, raw.X_train), atol=1e-12)
+    # ... which differs from a fit that saw the test part.
+    pooled = np.concatenate([raw.X_train, raw.X_test])
+    assert not np.allclose(split.X_test, _manual_minmax(raw.X_test, pooled))
+    assert split.transform is not None and split.transform.n_fit_rows == raw.X_train.shape[0]
+    np.testing.assert_array_equal(split.transform.center, raw.X_train.min(axis=0))
+    np.testing.assert_array_equal(split.transform.transform(raw.X_test), split.X_test)
+
+
+def test_balanced_scaler_ignores_the_test_values(
+    fake_features: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = datasets.load_split("deer-c", seed=0, ratio=0.25)
+    changed = fake_features.copy()
+    n_train = 10 * FAKE_TRAIN_PER_CLASS
+    changed[n_train:] = changed[n_train:] * 100.0 - 50.0  # only the test images change
+    monkeypatch.setattr(cifar10, "cifar10_features", lambda *a, **k: (changed, {"pca_fit_on": ""}))
+    after = datasets.load_split("deer-c", seed=0, ratio=0.25)
+    np.testing.assert_array_equal(after.X_train, before.X_train)
+    np.testing.assert_array_equal(after.transform.center, before.transform.center)
+    np.testing.assert_array_equal(after.transform.scale, before.transform.scale)
+    assert not np.allclose(after.X_test, before.X_test)
+
+
+def test_authors_80_20_scaler_is_fitted_on_train_and_test_pooled(
+    fake_features: np.ndarray,
+) -> None:
+    options = {"seed": 4, "ratio": 0.5, "test_protocol": "authors_80_20"}
+    raw = datasets.load_split("horse-u", scale_features=False, **options)
+    split = datasets.load_split("horse-u", **options)
+    assert np.all(split.test_index < 10 * FAKE_TRAIN_PER_CLASS)
+    pooled = np.concatenate([split.X_train, split.X_test])
+    np.testing.assert_allclose(pooled.min(axis=0)[:4], 0.0, atol=1e-12)
+    np.testing.assert_allclose(pooled.max(axis=0)[:4], 1.0, atol=1e-12)
+    raw_pooled = np.concatenate([raw.X_train, raw.X_test])
+    np.testing.assert_allclose(split.X_train, _manual_minmax(raw.X_train, raw_pooled), atol=1e-12)
+    np.testing.assert_allclose(split.X_test, _manual_minmax(raw.X_test, raw_pooled), atol=1e-12)
+    assert split.transform.n_fit_rows == raw_pooled.shape[0]
+    assert split.preprocessing["scaler_fit_on"] == "train+test"
+
+
+def test_scale_features_false_is_the_unscaled_output(fake_features: np.ndarray) -> None:
+    for protocol in cifar10.TEST_PROTOCOLS:
+        split = datasets.load_split(
+            "ship-c", seed=5, ratio=0.25, test_protocol=protocol, scale_features=False
+        )
+        train_rows, test_rows = cifar10.split_rows(
+            cifar10.load_images().labels,
+            10 * FAKE_TRAIN_PER_CLASS,
+            8,
+            "clustered",
+            0.25,
+            5,
+            protocol,
+        )
+        # Exactly the rows of the PCA features, as before the option existed.
+        for got, expected in (
+            (split.X_train, fake_features[train_rows]),
+            (split.X_test, fake_features[test_rows]),
+        ):
+            assert got.dtype == expected.dtype and got.shape == expected.shape
+            assert got.tobytes() == expected.tobytes()
+        assert split.transform is None
+        assert split.preprocessing["scaler"] is None
+        assert split.preprocessing["feature_scaler"] is None
+        assert split.preprocessing["scaler_fit_on"] is None
+
+
+def test_scaling_is_recorded_in_preprocessing(fake_features: np.ndarray) -> None:
+    split = datasets.load_split("frog-u", seed=0, ratio=0.25, scale_features=np.bool_(True))
+    record = json.loads(json.dumps(split.preprocessing))  # JSON-able
+    assert record["feature_scaler"] == "minmax" and record["scaler"] == "minmax"
+    assert record["scaler_fit_on"] == "train"
+    assert record["feature_transform"] == {
+        "scaler": "minmax",
+        "dropped_features": [],
+        "n_features_in": FAKE_DIM,
+        "n_features_out": FAKE_DIM,
+        "n_fit_rows": split.X_train.shape[0],
+    }
+    # The keys recorded before the option existed are all still there.
+    assert {
+        "protocol",
+        "fit_on",
+        "scaler",
+        "normal_class",
+        "normal_label",
+        "anomaly_mode",
+        "anomaly_classes",
+        "ratio",
+        "n_train_normal",
+        "n_train_anomalies",
+        "test_protocol",
+        "draw",
+        "pca_fit_on",
+        "pca_components",
+    } <= set(record)
+    assert "scale_features" in datasets.get_entry("frog-u").split_options()
+
+
+@pytest.mark.parametrize("value", ["yes", 1, 0, None, 1.0])
+def test_bad_scale_features_is_rejected(fake_features: np.ndarray, value: object) -> None:
+    with pytest.raises(ValueError, match=f"scale_features must be True or False, got {value!r}"):
+        datasets.load_split("airplane-u", scale_features=value)

@@ -130,6 +130,21 @@ def test_authors_odds_defaults():
     assert params["n_hidden_layers"] == 2 and params["epochs"] == 20
     assert params["batch_size"] == 128 and params["learning_rate"] == 3e-4
     assert params["trim_warmup_epochs"] == 1 and params["sn_mode"] == "clip"
+    # The authors' data -> latent map (x - t) * exp(-s); the masks partition the dimensions.
+    assert params["coupling_form"] == "shift-scale" and params["masks"] == "partition"
+
+
+@pytest.mark.parametrize("masks", ["partition", "authors"])
+@pytest.mark.parametrize("coupling_form", ["shift-scale", "scale-shift"])
+def test_the_options_reach_the_fitted_flow(coupling_form, masks):
+    X = np.random.default_rng(0).normal(size=(64, 5))
+    detector = small(coupling_form=coupling_form, masks=masks, epochs=1).fit(X)
+    assert detector.flow_.spec.form == coupling_form and detector.flow_.spec.masks == masks
+    Z = detector.transform(X)
+    np.testing.assert_allclose(detector.inverse_transform(Z), X, atol=1e-4)
+    # The authors' masks never transform dimension floor(d/2) = 2 of d = 5.
+    untouched = np.abs(Z - X).max(axis=0) < 1e-6  # float32 rounding only
+    assert untouched.tolist() == [False, False, masks == "authors", False, False]
 
 
 def test_training_set_smaller_than_a_batch_is_one_batch():
@@ -209,6 +224,8 @@ def test_scoring_before_fit(method):
         ({"lipschitz_k": 0.0}, "lipschitz_k"),
         ({"lipschitz_k": -1.0}, "lipschitz_k"),
         ({"sn_mode": "sometimes"}, "sn_mode"),
+        ({"coupling_form": "affine"}, "coupling_form"),
+        ({"masks": "checkerboard"}, "masks"),
         ({"epochs": 0}, "epochs"),
         ({"batch_size": 1.5}, "batch_size"),
         ({"learning_rate": float("nan")}, "learning_rate"),

@@ -16,7 +16,8 @@ from reproduce.config import (
     parse_config,
     select_experiments,
 )
-from reproduce.spec import ORACLE_CONTAMINATION
+from reproduce.registry import get_method
+from reproduce.spec import ORACLE_CONTAMINATION, ORACLE_DATASET_CONTAMINATION, RunSpec
 
 VALID = """
 [experiments.demo]
@@ -34,8 +35,9 @@ epochs = 3
 def test_every_shipped_config_parses():
     experiments = load_experiments(["paper", "quick"])
     names = [e.name for e in experiments]
-    assert names[: len(PAPER_CONFIGS)] == list(PAPER_CONFIGS)
-    assert {"quick-odds", "quick-moons"} <= set(names)
+    files = list(dict.fromkeys(e.source.stem for e in experiments))
+    assert files[: len(PAPER_CONFIGS)] == list(PAPER_CONFIGS)
+    assert {"table1", "fig4", "table1_protocols", "quick-odds", "quick-moons"} <= set(names)
 
 
 def test_experiment_is_frozen():
@@ -69,9 +71,12 @@ def test_sweeps_expand_over_data_options_and_params():
 
 
 def test_table2_and_fig5_share_the_ratio_01_runs():
+    experiments = {e.name: e for e in load_experiments(["table2", "fig5"])}
     table2, fig5 = (
-        dataclasses.replace(e, dataset_kind=None, dataset_pattern=None, datasets=("airplane-u",))
-        for e in load_experiments(["table2", "fig5"])
+        dataclasses.replace(
+            experiments[name], dataset_kind=None, dataset_pattern=None, datasets=("airplane-u",)
+        )
+        for name in ("table2", "fig5")
     )
     ids_t2 = {p.spec.run_id for p in expand(table2, methods=["RobustRealNVP", "RealNVP"])}
     ids_f5 = {p.spec.run_id for p in expand(fig5) if p.sweep_value == 0.1}
@@ -150,3 +155,179 @@ def test_seed_and_list_arguments():
     assert comma_list("table1, fig4") == ["table1", "fig4"]
     with pytest.raises(argparse.ArgumentTypeError):
         comma_list("table1,,fig4")
+
+
+# ---------------------------------------------------------------------- protocol variants
+VARIANTS = """
+[experiments.cmp]
+title = "Protocols"
+report = "protocol_comparison"
+datasets = ["glass", "pima"]
+seeds = [0, 1]
+methods = ["RobustRealNVP", "RealNVP", "IF"]
+
+[experiments.cmp.data]
+train_fraction = 0.6
+
+[experiments.cmp.params.RealNVP]
+epochs = 3
+
+[experiments.cmp.variants.project]
+label = "project protocol"
+
+[experiments.cmp.variants.other]
+label = "other protocol"
+data = { protocol = "transductive", train_fraction = 0.5 }
+
+[experiments.cmp.variants.other.params.RobustRealNVP]
+trim_ratio = "dataset_contamination"
+
+[experiments.cmp.variants.other.params.RealNVP]
+masks = "authors"
+
+[experiments.cmp.variants.bare]
+"""
+NO_VARIANTS = VARIANTS.split("[experiments.cmp.variants.project]")[0]
+
+
+def test_variants_expand_like_a_sweep_axis_in_toml_order():
+    (experiment,) = parse_config(VARIANTS, "v.toml")
+    assert [(v.name, v.label) for v in experiment.variants] == [
+        ("project", "project protocol"),
+        ("other", "other protocol"),
+        ("bare", "bare"),  # the label defaults to the name
+    ]
+    points = expand(experiment)
+    assert len(points) == 3 * 2 * 3 * 2
+    assert list(dict.fromkeys(p.sweep_value for p in points)) == ["project", "other", "bare"]
+    other = {p.spec.method: p.spec for p in points if p.sweep_value == "other"}
+    # data: merged over the experiment's data
+    assert other["IF"].data_options_dict == {"protocol": "transductive", "train_fraction": 0.5}
+    # params: merged over registry defaults and the experiment's params
+    assert other["RealNVP"].params_dict["masks"] == "authors"
+    assert other["RealNVP"].params_dict["epochs"] == 3
+    assert other["RobustRealNVP"].params_dict["trim_ratio"] == ORACLE_DATASET_CONTAMINATION
+    assert other["RobustRealNVP"].params_dict["lipschitz_k"] == 1.5
+    assert other["IF"].params_dict == {}
+    assert [experiment.is_base_variant(v.name) for v in experiment.variants] == [
+        True,
+        False,
+        True,
+    ]
+
+
+def test_a_variant_without_overrides_has_the_runs_of_the_experiment_without_variants():
+    (experiment,) = parse_config(VARIANTS, "v.toml")
+    plain = dataclasses.replace(experiment, variants=None, report="auc_table")
+    plain_ids = [p.spec.run_id for p in expand(plain)]
+    for name in ("project", "bare"):
+        assert [p.spec.run_id for p in expand(experiment) if p.sweep_value == name] == plain_ids
+    other = {p.spec.run_id for p in expand(experiment) if p.sweep_value == "other"}
+    assert not other & set(plain_ids)
+
+
+def test_a_variant_repeating_the_defaults_is_the_base_variant():
+    text = VARIANTS.replace('masks = "authors"', 'masks = "partition"').replace(
+        'data = { protocol = "transductive", train_fraction = 0.5 }', ""
+    )
+    text = text.replace('trim_ratio = "dataset_contamination"', 'trim_ratio = "contamination"')
+    (experiment,) = parse_config(text, "v.toml")
+    assert experiment.is_base_variant("other")
+    ids = {name: [p.spec.run_id for p in expand(experiment) if p.sweep_value == name]
+           for name in ("project", "other")}  # fmt: skip
+    assert ids["project"] == ids["other"]
+    with pytest.raises(KeyError, match="no variant 'nope'"):
+        experiment.variant("nope")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            VARIANTS.replace(
+                "[experiments.cmp.variants.bare]", "[experiments.cmp.variants.bare]\nlable = 'x'"
+            ),
+            r"experiments\.cmp\.variants\.bare: unknown key\(s\) \['lable'\]",
+        ),
+        (
+            VARIANTS.replace("params.RealNVP]\nmasks", "params.LOF]\nmasks"),
+            r"variants\.other\.params\.LOF: sets parameters of a method the experiment does not",
+        ),
+        (
+            VARIANTS.replace('"protocol_comparison"', '"auc_table"'),
+            r"only report = 'protocol_comparison' uses variants",
+        ),
+        (
+            VARIANTS + "\n[experiments.cmp.sweep]\nsection = 'data'\nkey = 'k'\nvalues = [1]\n",
+            "both 'sweep' and 'variants'",
+        ),
+        (
+            NO_VARIANTS,
+            r"report = 'protocol_comparison' needs a \[variants\] table",
+        ),
+        (
+            VARIANTS.replace('label = "other protocol"', 'label = "project protocol"'),
+            "also the label",
+        ),
+        (VARIANTS.replace('label = "other protocol"', "label = 3"), "non-empty string"),
+        (VARIANTS.replace("masks = ", "masks = {a = 1}\nx = "), "masks"),
+        (
+            NO_VARIANTS.replace("seeds = ", "variants = 3\nseeds = "),
+            "variants: must be a non-empty table",
+        ),
+        (
+            NO_VARIANTS.replace("seeds = ", "variants = { a = 3 }\nseeds = "),
+            r"variants\.a: must be a table",
+        ),
+    ],
+)
+def test_bad_variants_name_file_and_key(text, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        parse_config(text, "bad.toml")
+    assert str(info.value).startswith("bad.toml: experiments.cmp")
+
+
+def test_the_shipped_protocol_comparison():
+    experiments = {e.name: e for e in load_experiments(["table1", "fig4", "protocols"])}
+    experiment = experiments["table1_protocols"]
+    assert experiment.report == "protocol_comparison"
+    assert experiment.methods == ("RobustRealNVP", "TrimRealNVP", "RealNVP")
+    assert experiment.seeds == (0, 1, 2, 3, 4) and experiment.paper_auc == "table1_odds_auc.csv"
+    assert [v.name for v in experiment.variants] == ["project", "authors", "scale_shift"]
+    assert [experiment.is_base_variant(v.name) for v in experiment.variants] == [
+        True,
+        False,
+        False,
+    ]
+    glass = ["glass"]
+    points = expand(experiment, datasets=glass)
+    project = {p.spec.run_id for p in points if p.sweep_value == "project"}
+    shared = {p.spec.run_id for name in ("table1", "fig4") for p in expand(experiments[name])}
+    assert len(project) == 3 * 5 and project <= shared  # the project runs are table1's / fig4's
+
+    authors = {p.spec.method: p.spec for p in points if p.sweep_value == "authors"}
+    for spec in authors.values():
+        assert spec.data_options_dict == {
+            "protocol": "transductive",
+            "stratify": False,
+            "drop_constant": False,
+        }
+        assert spec.params_dict["masks"] == "authors"
+        assert spec.params_dict["coupling_form"] == "shift-scale"
+    for method in ("RobustRealNVP", "TrimRealNVP"):
+        assert authors[method].params_dict["trim_ratio"] == ORACLE_DATASET_CONTAMINATION
+    assert "trim_ratio" not in authors["RealNVP"].params_dict
+
+    # scale_shift: the suite's earlier form, hashed as the runs computed before the option existed
+    legacy = {p.spec.method: p.spec for p in points if p.sweep_value == "scale_shift"}
+    for method, spec in legacy.items():
+        assert spec.params_dict["coupling_form"] == "scale-shift"
+        before = {k: v for k, v in spec.params_dict.items() if k not in ("coupling_form", "masks")}
+        old = RunSpec.create(spec.dataset, method, spec.seed, before, spec.data_options_dict)
+        assert spec.run_id == old.run_id
+
+
+def test_flow_defaults_record_the_coupling_form_and_masks():
+    for method in ("RobustRealNVP", "TrimRealNVP", "RealNVP"):
+        defaults = get_method(method).defaults
+        assert defaults["coupling_form"] == "shift-scale" and defaults["masks"] == "partition"

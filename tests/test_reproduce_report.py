@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from reproduce.config import expand, parse_config
 from reproduce.registry import register_method, unregister_method
 from reproduce.report import ReportBuilder
 from reproduce.runner import run_grid
-from reproduce.spec import package_version
+from reproduce.spec import HASH_OMITTED_AT_LEGACY_VALUE, package_version
 from reproduce.stats import critical_difference, friedman, wilcoxon_against
 from reproduce.store import RunRecord, RunStore
 from reproduce.tables import average_ranks, compare_with_paper, read_paper_auc
@@ -338,6 +339,31 @@ def test_runs_from_store_ignores_the_csvs_and_csv_needs_them(synthetic_store, tm
         ReportBuilder(empty, out, paper_dir, runs_from="cache")
 
 
+def as_committed(experiment, committed_ids: set[str]):
+    """``experiment`` with the options added since its committed runs were computed
+    (``reproduce.spec.HASH_OMITTED_AT_LEGACY_VALUE``: the flows' coupling form, CIFAR-10's feature
+    scaling) pinned to their legacy values wherever the current values match no committed run."""
+    legacy = HASH_OMITTED_AT_LEGACY_VALUE
+
+    def matched(e, method) -> bool:
+        return bool({p.spec.run_id for p in expand(e, methods=[method])} & committed_ids)
+
+    pinned = experiment
+    if not any(matched(pinned, m) for m in pinned.methods):
+        old = {k: v for k, v in legacy["data_options"].items() if k in pinned.data}
+        pinned = dataclasses.replace(pinned, data={**pinned.data, **old})
+    params = dict(pinned.params)
+    for method in pinned.methods:
+        if not matched(pinned, method):
+            defaults = pinned.method_params(method)
+            old = {k: v for k, v in legacy["params"].items() if k in defaults}
+            params[method] = {**params.get(method, {}), **old}
+    pinned = dataclasses.replace(pinned, params=params)
+    unmatched = [m for m in pinned.methods if not matched(pinned, m)]
+    assert not unmatched, f"{experiment.name}: no committed run of {unmatched}"
+    return pinned
+
+
 def test_committed_results_re_render_to_the_committed_tables(tmp_path):
     """`python -m reproduce.report` works on a fresh clone: the committed long-format CSVs alone
     give back the committed per-cell tables (means, stds, flags and ranks)."""
@@ -356,7 +382,11 @@ def test_committed_results_re_render_to_the_committed_tables(tmp_path):
     experiments = [
         e for e in select_experiments(load_experiments(["paper"]), None) if e.name in names
     ]
-    experiments = [e for e in experiments if e.report != "density"]
+    experiments = [
+        as_committed(e, set(pd.read_csv(out / f"{e.name}.csv")["run_id"]))
+        for e in experiments
+        if e.report != "density"
+    ]
     builder = ReportBuilder(
         RunStore(tmp_path / "no-store"),
         out,
@@ -365,8 +395,12 @@ def test_committed_results_re_render_to_the_committed_tables(tmp_path):
         runs_from="csv",
     )
     report = builder.build(experiments, command="pytest").read_text()
-    columns = ["dataset", "method", "n_done", "auc_mean", "auc_std", "paper_mean", "flag"]
     for experiment in experiments:
+        columns = ["dataset", "method", "n_done", "auc_mean", "auc_std", "paper_mean"]
+        if experiment.report == "protocol_comparison":
+            columns.insert(2, "variant")
+        else:
+            columns.append("flag")
         committed = pd.read_csv(results / "tables" / f"{experiment.name}_auc.csv")
         again = pd.read_csv(out / "tables" / f"{experiment.name}_auc.csv")
         pd.testing.assert_frame_equal(again[columns], committed[columns], check_exact=False)
@@ -384,3 +418,295 @@ def test_hand_written_reading_follows_the_computed_verdict(synthetic_store, tmp_
     text = report.read_text()
     verdict, rest = text.split("### Reading (hand-written in `verdict_reading.md`", 1)
     assert "## Verdict" in verdict and rest.index("Toy beats the others") < rest.index("## ")
+
+
+# ------------------------------------------------------------- store and results CSV, per run
+def test_auto_reads_each_run_from_the_store_else_from_the_results_csv(synthetic_store, tmp_path):
+    experiments, store, paper_dir = synthetic_store
+    synth = experiments["synth"]
+    out = tmp_path / "out"
+    ReportBuilder(store, out, paper_dir).build([synth], command="first")
+    committed = pd.read_csv(out / "synth.csv", dtype=str, keep_default_na=False)
+    # A hand-edited committed file: an extra column, numbers written differently, and a row of
+    # an older spec (a run id the grid no longer has).
+    committed["note"] = "kept"
+    committed["fit_seconds"] = "0.1000"
+    stale = committed.iloc[[0]].assign(run_id="toy-a__Toy__s0__0000000000000000", auc_roc="0.5")
+    pd.concat([committed, stale]).to_csv(out / "synth.csv", index=False)
+    csv_lines = set((out / "synth.csv").read_text().splitlines())
+
+    # A fresh store holding only the Toy runs, with other AUCs.
+    fresh = RunStore(tmp_path / "fresh")
+    for point in expand(synth, methods=["Toy"]):
+        fresh.write(synthetic_record(point.spec, 0.55 + 0.01 * point.spec.seed))
+
+    builder = ReportBuilder(fresh, out, paper_dir, causes_path=tmp_path / "none.toml")
+    report = builder.build([synth], command="second").read_text()
+    section = builder.section(synth)
+    assert section.source == "mixed"
+    assert section.from_sources == {"store": 6, "csv": 11}
+    assert section.counts == {"done": 17, "failed": 0, "missing": 1}
+    assert len(section.records) == 6
+    runs = section.runs.set_index(["dataset", "method", "seed"])
+    assert runs.loc[("toy-a", "Toy", 1), "source"] == "store"
+    assert runs.loc[("toy-a", "Toy", 1), "roc_auc"] == pytest.approx(0.56)
+    assert runs.loc[("toy-a", "ToyB", 1), "source"] == "csv"
+    assert runs.loc[("toy-a", "ToyB", 1), "roc_auc"] == pytest.approx(0.82)
+    assert pd.isna(runs.loc[("toy-b", "ToyC", 1), "source"])
+
+    rewritten = (out / "synth.csv").read_text().splitlines()
+    assert rewritten[0].endswith(",run_id,note")
+    assert len(rewritten) == 1 + 17
+    from_csv = [line for line in rewritten[1:] if "__Toy__" not in line]
+    assert len(from_csv) == 11 and set(from_csv) <= csv_lines  # copied unchanged
+    toy = [line for line in rewritten[1:] if "__Toy__" in line]
+    assert all(line.endswith(",") and "0.55" in line or "0.56" in line for line in toy)
+    assert "toy-a__Toy__s0__0000000000000000" not in "\n".join(rewritten)
+
+    assert "Runs read per run id: 6 from the run store, 11 (runs the store lacks)" in report
+    assert "1 row(s) of the previous `synth.csv` are not finished runs of this experiment" in report
+    assert "| run store (6) + results CSV (11) |" in report
+    assert "and, for runs it lacks, the committed results CSVs" in report
+    cells = pd.read_csv(out / "tables" / "synth_auc.csv").set_index(["dataset", "method"])
+    assert cells.loc[("toy-a", "Toy"), "auc_mean"] == pytest.approx(0.555)
+    assert cells.loc[("toy-a", "ToyB"), "auc_mean"] == pytest.approx(0.81)
+
+    provenance = json.loads((out / "provenance.json").read_text())["synth"]
+    assert provenance["runs_used"] == 6 and provenance["results_csv_runs"] == 11
+    assert provenance["results_csv_runs_provenance"]["runs_used"] == 17
+    assert "Plus 11 runs of the committed results CSV" in report
+
+    # Rendering again gives the same file and keeps the earlier provenance of the CSV's runs.
+    before = (out / "synth.csv").read_bytes()
+    ReportBuilder(fresh, out, paper_dir).build([synth], command="third")
+    assert (out / "synth.csv").read_bytes() == before
+    again = json.loads((out / "provenance.json").read_text())["synth"]
+    assert again["results_csv_runs_provenance"]["runs_used"] == 17
+
+
+def test_rerunning_some_methods_keeps_the_other_rows_of_the_results_csv(synthetic_store, tmp_path):
+    """The flows of an experiment rerun into a fresh store (``reproduce.all --methods ...``
+    renders the report with the same selection): the other methods' rows stay in its CSV."""
+    experiments, store, paper_dir = synthetic_store
+    synth = experiments["synth"]
+    out = tmp_path / "out"
+    ReportBuilder(store, out, paper_dir).build([synth], command="first")
+    before = (out / "synth.csv").read_text().splitlines()
+    fresh = RunStore(tmp_path / "fresh")
+    for point in expand(synth, methods=["Toy"]):
+        fresh.write(synthetic_record(point.spec, 0.5))
+    builder = ReportBuilder(fresh, out, paper_dir)
+    builder.build([synth], command="rerun Toy", methods=["Toy"])
+    provenance = json.loads((out / "provenance.json").read_text())["synth"]
+    assert provenance["runs_used"] == 6 and provenance["results_csv_runs"] == 11
+    assert provenance["results_csv_runs_provenance"]["runs_used"] == 17
+    section = builder.section(synth, methods=["Toy"])
+    assert section.source == "store" and section.from_sources == {"store": 6, "csv": 0}
+    assert "11 run(s) of this experiment outside the selection" in section.markdown
+    after = (out / "synth.csv").read_text().splitlines()
+    assert after[0] == before[0] and len(after) == len(before)
+    assert [line for line in after if "__Toy__" not in line] == [
+        line for line in before if "__Toy__" not in line
+    ]
+    assert all(",0.5," in line for line in after if "__Toy__" in line)
+    # Rendered again without a selection: Toy from the store, the others from the CSV.
+    section = builder.section(synth)
+    assert section.source == "mixed" and section.from_sources == {"store": 6, "csv": 11}
+    assert (out / "synth.csv").read_text().splitlines() == after
+
+
+def test_a_failed_rerun_does_not_hide_the_committed_result(synthetic_store, tmp_path):
+    experiments, store, paper_dir = synthetic_store
+    synth = experiments["synth"]
+    out = tmp_path / "out"
+    ReportBuilder(store, out, paper_dir).build([synth], command="first")
+    fresh = RunStore(tmp_path / "fresh")
+    points = expand(synth, methods=["Toy"])
+    fresh.write(synthetic_record(points[0].spec, 0.5))
+    for point in points[1:]:
+        fresh.write(
+            RunRecord(
+                run_id=point.spec.run_id,
+                status="failed",
+                spec=point.spec,
+                package_version=package_version(),
+                error={"type": "RuntimeError", "message": "boom", "traceback": "boom"},
+            )
+        )
+    stray = expand(synth, datasets=["toy-a"], seeds=[5], methods=["ToyB"])[0].spec
+    fresh.write(
+        RunRecord(
+            run_id=stray.run_id,
+            status="failed",
+            spec=stray,
+            package_version=package_version(),
+            error={"type": "RuntimeError", "message": "boom", "traceback": "boom"},
+        )
+    )
+    section = ReportBuilder(fresh, out, paper_dir).section(synth)
+    assert section.from_sources == {"store": 1, "csv": 16}
+    assert section.counts == {"done": 17, "failed": 0, "missing": 1}
+    section = ReportBuilder(fresh, out, paper_dir).section(synth, seeds=[5], methods=["ToyB"])
+    assert section.counts == {"done": 0, "failed": 1, "missing": 2}  # not in the CSV: failed
+    assert len(pd.read_csv(out / "synth.csv")) == 17  # the selection's failure loses no row
+
+
+def test_auto_without_any_stored_run_of_an_experiment_reads_and_keeps_its_csv(
+    synthetic_store, tmp_path
+):
+    experiments, store, paper_dir = synthetic_store
+    out = tmp_path / "out"
+    ReportBuilder(store, out, paper_dir).build([experiments["synth"]], command="first")
+    before = (out / "synth.csv").read_bytes()
+    fresh = RunStore(tmp_path / "fresh")
+    for point in expand(experiments["sweep"]):  # runs of another experiment only
+        if point.sweep_value == 1.0:
+            fresh.write(synthetic_record(point.spec, 0.5))
+    section = ReportBuilder(fresh, out, paper_dir).section(experiments["synth"])
+    assert section.source == "csv" and section.from_sources == {"store": 0, "csv": 17}
+    assert (out / "synth.csv").read_bytes() == before
+
+
+# ------------------------------------------------------------- protocol comparison
+PROTOCOLS = """
+[experiments.prot]
+title = "Toy protocols"
+report = "protocol_comparison"
+datasets = ["toy-a", "toy-b", "toy-c"]
+seeds = [0, 1]
+methods = ["Toy", "ToyB"]
+paper_auc = "paper.csv"
+
+[experiments.prot.variants.project]
+label = "project protocol"
+
+[experiments.prot.variants.noisy]
+label = "noisy protocol"
+data = { n_test = 50 }
+
+[experiments.prot.variants.noisy.params.Toy]
+noise = 0.5
+
+[experiments.abl]
+title = "Toy ablation"
+report = "ablation"
+datasets = ["toy-a", "toy-b", "toy-c"]
+seeds = [0, 1]
+methods = ["Toy", "ToyB"]
+"""
+
+
+def protocol_auc(point) -> float:
+    base = {"toy-a": 0.9, "toy-b": 0.8, "toy-c": 0.7}[point.spec.dataset]
+    if point.sweep_value == "noisy":
+        base -= 0.1
+    return base - 0.05 * (point.spec.method == "ToyB") + 0.01 * point.spec.seed
+
+
+def test_protocol_comparison_table_means_and_no_flags(tmp_path):
+    experiments = {e.name: e for e in parse_config(PROTOCOLS, "protocols.toml")}
+    prot = experiments["prot"]
+    store = RunStore(tmp_path / "runs")
+    for point in expand(prot):
+        if point.sweep_value == "noisy" and point.spec.dataset == "toy-c":
+            if point.spec.method == "ToyB":
+                continue  # a missing cell: toy-c leaves the mean row
+        store.write(synthetic_record(point.spec, protocol_auc(point)))
+    # The project variant's runs are the ablation's: nothing else to store for it.
+    assert all(store.record_path(p.spec.run_id).exists() for p in expand(experiments["abl"]))
+    paper_dir = tmp_path / "paper"
+    paper_dir.mkdir()
+    pd.DataFrame(
+        {
+            "dataset": ["toy-a", "toy-b", "toy-c"],
+            "method": ["Toy"] * 3,
+            "auc_mean": [0.5, 0.5, 0.5],  # far from ours: an auc_table would flag these
+            "auc_std": [0.01] * 3,
+        }
+    ).to_csv(paper_dir / "paper.csv", index=False)
+    out = tmp_path / "out"
+    builder = ReportBuilder(store, out, paper_dir, causes_path=tmp_path / "none.toml")
+    report = builder.build([prot, experiments["abl"]], command="pytest").read_text()
+
+    cells = pd.read_csv(out / "tables" / "prot_auc.csv")
+    assert list(cells.columns) == [
+        "dataset", "method", "variant", "auc_mean", "auc_std", "n_done", "paper_mean",
+    ]  # fmt: skip
+    cells = cells.set_index(["dataset", "method", "variant"])
+    assert cells.loc[("toy-a", "Toy", "project"), "auc_mean"] == pytest.approx(0.905)
+    assert cells.loc[("toy-a", "Toy", "noisy"), "auc_mean"] == pytest.approx(0.805)
+    assert cells.loc[("toy-a", "Toy", "noisy"), "paper_mean"] == 0.5
+    assert np.isnan(cells.loc[("toy-a", "ToyB", "project"), "paper_mean"])
+    assert cells.loc[("toy-c", "ToyB", "noisy"), "n_done"] == 0
+
+    md = (out / "tables" / "prot_auc.md").read_text()
+    header = md.splitlines()[0]
+    assert header == (
+        "| Dataset | Toy: project | Toy: noisy | Toy: paper | ToyB: project | ToyB: noisy "
+        "| ToyB: paper |"
+    )
+    assert (
+        "| toy-a | 0.905 ± 0.007 | 0.805 ± 0.007 | 0.500 | 0.855 ± 0.007 | 0.755 ± 0.007 | — |"
+        in md
+    )
+    # toy-c lacks ToyB: noisy, so the mean row is over toy-a and toy-b; ToyB: paper has no value
+    # at all and is left out of that rule.
+    assert (
+        "| **mean** (2 datasets) | **0.855** | **0.755** | **0.500** | **0.805** | **0.705** | — |"
+        in md
+    )
+    means = pd.read_csv(out / "tables" / "prot_means.csv").set_index(["method", "column"])
+    assert means.loc[("Toy", "project"), "auc_mean_over_datasets"] == pytest.approx(0.855)
+    assert means.loc[("ToyB", "paper"), "n_datasets"] == 0
+    assert "`noisy` — noisy protocol: data: n_test = 50; Toy: noise = 0.5." in report
+    assert "`project` — project protocol: no override" in report
+    assert "The **mean** row averages each column over the 2 dataset(s)" in report
+
+    section = builder.section(prot)
+    assert "flag" not in section.compared.columns
+    assert set(section.compared["sweep_value"]) == {"project", "noisy"}
+    flagged = pd.read_csv(out / "tables" / "flagged_cells.csv")
+    assert "prot" not in set(flagged["experiment"])
+    results = pd.read_csv(out / "prot.csv")
+    assert set(results["sweep_value"]) == {"project", "noisy"} and len(results) == 22
+
+
+def test_the_verdict_states_the_flow_claims_under_each_protocol(tmp_path):
+    (prot,) = parse_config(
+        """
+[experiments.prot]
+title = "Flows under two protocols"
+report = "protocol_comparison"
+datasets = ["glass", "pima", "vowels"]  # ODDS names: the ODDS parts of the claims
+seeds = [0]
+methods = ["RobustRealNVP", "TrimRealNVP", "RealNVP"]
+
+[experiments.prot.variants.project]
+label = "project protocol"
+
+[experiments.prot.variants.authors]
+label = "authors' protocol"
+params.RobustRealNVP = { masks = "authors" }
+params.TrimRealNVP = { masks = "authors" }
+params.RealNVP = { masks = "authors" }
+""",
+        "prot.toml",
+    )
+    store = RunStore(tmp_path / "runs")  # records only: nothing is fitted
+    for point in expand(prot):
+        robust = point.spec.method == "RobustRealNVP"
+        auc = 0.8 + (0.1 if robust else 0.0) * (1 if point.sweep_value == "project" else -1)
+        store.write(synthetic_record(point.spec, auc))
+    report = (
+        ReportBuilder(store, tmp_path / "out", tmp_path, causes_path=tmp_path / "none.toml")
+        .build([prot], command="pytest")
+        .read_text()
+    )
+    assert "**Holds** — RobustRealNVP beats Real NVP" in report
+    assert "The status is the project protocol's; the lines of other protocols (`prot`)" in report
+    assert "ODDS (Table 1), project protocol (`prot`), 1 seed(s): RobustRealNVP higher" in report
+    assert "ODDS (Table 1), authors' protocol (`prot`), 1 seed(s): RobustRealNVP higher" in report
+    assert (
+        "the verdict depends on the protocol — holds under the project protocol, does not hold "
+        "under the authors' protocol." in report
+    )

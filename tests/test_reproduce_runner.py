@@ -15,8 +15,9 @@ from reproduce.backends import (
     LokyBackend,
     SequentialBackend,
 )
+from reproduce.execute import resolve_params
 from reproduce.runner import run_grid
-from reproduce.spec import RunSpec
+from reproduce.spec import ORACLE_CONTAMINATION, ORACLE_DATASET_CONTAMINATION, RunSpec
 from reproduce.store import RunStore
 from reproduce.testing import TOY_DATASETS, register_toys, unregister_toys
 
@@ -273,3 +274,26 @@ print(len(jobs), heavy)
     n_jobs, heavy = result.stdout.split(" ", 1)
     assert int(n_jobs) > 1000  # every experiment of the paper config, ODDS and CIFAR-10
     assert heavy.strip() == "[]"
+
+
+def test_oracle_sentinels_resolve_to_the_training_and_the_pooled_anomaly_ratios():
+    params = {"a": ORACLE_CONTAMINATION, "b": ORACLE_DATASET_CONTAMINATION, "c": "authors"}
+    assert resolve_params(params, 0.1, 0.2) == {"a": 0.1, "b": 0.2, "c": "authors"}
+    assert resolve_params({"a": ORACLE_CONTAMINATION, "n": 3}, 0.1) == {"a": 0.1, "n": 3}
+    with pytest.raises(ValueError, match="'b' = 'dataset_contamination' needs"):
+        resolve_params(params, 0.1)
+
+
+def test_records_store_the_resolved_dataset_contamination(tmp_path):
+    store = RunStore(tmp_path)
+    # toy-a with 15 test rows: 20 of 200 training rows and 1 of 15 test rows are anomalies.
+    spec = RunSpec.create(
+        "toy-a", "Toy", 0, {"noise": ORACLE_DATASET_CONTAMINATION}, {"n_test": 15}
+    )
+    run_grid([spec], store, SequentialBackend(), progress=False)
+    record = store.read(spec.run_id)
+    assert record.done, record.error
+    assert record.data["train_contamination"] == pytest.approx(0.1)
+    assert record.data["dataset_contamination"] == pytest.approx(21 / 215)
+    assert record.resolved_params == {"noise": pytest.approx(21 / 215)}
+    assert record.spec.params_dict == {"noise": ORACLE_DATASET_CONTAMINATION}

@@ -113,3 +113,54 @@ def test_experiments_share_runs_of_the_same_spec():
     fig4 = {p.spec.run_id for p in expand(experiments["fig4"]) if p.spec.method == "RobustRealNVP"}
     assert len(table1) == 16 * 5
     assert table1 == fig4
+
+
+def test_options_at_their_legacy_value_hash_as_if_absent():
+    """Runs stored before an option existed keep their ids when a spec sets it to the value that
+    reproduces them; any other value is a different run."""
+    from reproduce.spec import HASH_OMITTED_AT_LEGACY_VALUE
+
+    base = RunSpec.create("glass", "RobustRealNVP", 0, params={"epochs": 20})
+    for value, same in [("scale-shift", True), ("shift-scale", False)]:
+        other = RunSpec.create(
+            "glass", "RobustRealNVP", 0, params={"epochs": 20, "coupling_form": value}
+        )
+        assert (other.run_id == base.run_id) is same, value
+        assert other.to_dict()["params"]["coupling_form"] == value  # records keep every option
+    both = RunSpec.create(
+        "glass", "RobustRealNVP", 0,
+        params={"epochs": 20, "coupling_form": "scale-shift", "masks": "partition"},
+    )  # fmt: skip
+    assert both.run_id == base.run_id
+    authors = RunSpec.create("glass", "RobustRealNVP", 0, params={"epochs": 20, "masks": "authors"})
+    assert authors.run_id != base.run_id
+    cifar = RunSpec.create("bird-u", "IF", 0, data_options={"ratio": 0.1})
+    for value, same in [(False, True), (True, False), (0, False)]:  # 0 is not False here
+        other = RunSpec.create(
+            "bird-u", "IF", 0, data_options={"ratio": 0.1, "scale_features": value}
+        )
+        assert (other.run_id == cifar.run_id) is same, value
+    assert set(HASH_OMITTED_AT_LEGACY_VALUE) == {"params", "data_options"}
+
+
+def test_the_old_form_reproduces_the_ids_of_the_committed_table1_flows():
+    """The committed Table 1 flow runs were computed with x * exp(s) + t: the spec that asks for
+    that form by name finds them; the new default is a new run."""
+    import pandas as pd
+
+    from reproduce.config import expand, load_experiments
+
+    committed = pd.read_csv(ROOT / "results" / "table1_protocols.csv")
+    table1 = next(e for e in load_experiments(["table1"]) if e.name == "table1")
+    points = [p for p in expand(table1) if p.spec.method == "RobustRealNVP"]
+    new_ids = {p.spec.run_id for p in points}
+    old_ids = {
+        RunSpec.create(
+            p.spec.dataset, p.spec.method, p.spec.seed,
+            params={**p.spec.params_dict, "coupling_form": "scale-shift"},
+            data_options=p.spec.data_options_dict,
+        ).run_id
+        for p in points
+    }  # fmt: skip
+    stored = set(committed.loc[committed["sweep_value"] == "scale_shift", "run_id"])
+    assert old_ids <= stored and not new_ids & stored

@@ -10,6 +10,8 @@ import pytest
 
 from reproduce.verdict import (
     CauseFileError,
+    ProtocolComparison,
+    ProtocolVariant,
     evaluate_claims,
     explain,
     flagged_cells,
@@ -191,3 +193,132 @@ def test_paper_comparison_uses_only_the_datasets_we_have():
     evidence = evaluate_claims({"table2": table2})[1].evidence
     assert "higher than RealNVP on 0 of 1 dataset(s)" in evidence[0]
     assert "RobustRealNVP higher on 1 of 1" in evidence[1]
+
+
+# ---------------------------------------------------------------------- protocol comparisons
+VARIANTS = (
+    ProtocolVariant("project", "project protocol", is_project=True),
+    ProtocolVariant("authors", "authors' protocol"),
+    ProtocolVariant("scale_shift", "project protocol, coupling_form = scale-shift"),
+)
+
+
+def flows(robust, plain, trim, sweep_value=None) -> pd.DataFrame:
+    """Cells of RobustRealNVP / RealNVP / TrimRealNVP on datasets d1..dn."""
+    rows = []
+    for i, values in enumerate(zip(robust, plain, trim)):
+        for method, auc in zip(("RobustRealNVP", "RealNVP", "TrimRealNVP"), values):
+            rows.append((f"d{i + 1}", method, auc, np.nan, np.nan, 0.01))
+    return cells(rows, sweep_value)
+
+
+def comparison(project, authors, scale_shift) -> ProtocolComparison:
+    frame = pd.concat(
+        [
+            flows(*project, sweep_value="project"),
+            flows(*authors, sweep_value="authors"),
+            flows(*scale_shift, sweep_value="scale_shift"),
+        ],
+        ignore_index=True,
+    ).drop(columns=["flag"])  # as the report keeps it: never flagged
+    return ProtocolComparison("table1_protocols", frame, VARIANTS, dataset_kind="odds")
+
+
+LOSES = ((0.6, 0.6, 0.6), (0.9, 0.9, 0.9), (0.9, 0.9, 0.9))
+
+
+def test_other_protocols_add_evidence_but_the_status_stays_the_project_protocols():
+    project = ((0.9, 0.9, 0.9), (0.8, 0.8, 0.8), (0.7, 0.7, 0.7))
+    table1 = flows(*project)
+    fig4 = flows(*project)
+    cmp = comparison(project, LOSES, project)
+    claims = evaluate_claims({"table1": table1, "fig4": fig4}, comparisons=[cmp])
+    beats, sn = claims[1], claims[2]
+    assert beats.status == "holds" and sn.status == "holds"  # the authors' protocol loses
+    text = "\n".join(beats.evidence)
+    assert (
+        "ODDS (Table 1), authors' protocol (`table1_protocols`), 5 seed(s): RobustRealNVP "
+        "higher than RealNVP on 0 of 3 dataset(s)" in text
+    )
+    assert (
+        "ODDS (Table 1), project protocol, coupling_form = scale-shift (`table1_protocols`)" in text
+    )
+    assert "ODDS (Table 1), project protocol (`table1_protocols`)" not in text  # = table1
+    assert (
+        "ODDS (Table 1): the verdict depends on the protocol — holds under the project protocol, "
+        "does not hold under the authors' protocol, holds under the project protocol, "
+        "coupling_form = scale-shift." in text
+    )
+    sn_text = "\n".join(sn.evidence)
+    assert "RobustRealNVP higher than TrimRealNVP on 0 of 3" in sn_text
+    assert "authors' protocol (`table1_protocols`)" in sn_text
+    assert "the verdict depends on the protocol" in sn_text
+
+
+def test_no_line_on_protocols_when_they_agree():
+    project = ((0.9, 0.9, 0.9), (0.8, 0.8, 0.8), (0.7, 0.7, 0.7))
+    claims = evaluate_claims(
+        {"table1": flows(*project)}, comparisons=[comparison(project, project, project)]
+    )
+    assert claims[1].status == "holds"
+    assert len(claims[1].evidence) == 3  # table1, authors, scale_shift
+    assert not any("depends on the protocol" in line for line in claims[1].evidence)
+
+
+def test_the_project_variant_stands_in_when_table1_and_fig4_are_not_in_the_report():
+    project = ((0.9, 0.9, 0.9), (0.8, 0.8, 0.8), (0.7, 0.7, 0.7))
+    claims = evaluate_claims({}, comparisons=[comparison(project, LOSES, project)])
+    beats = claims[1]
+    assert beats.status == "holds"
+    assert beats.evidence[0].startswith(
+        "ODDS (Table 1), project protocol (`table1_protocols`), 5 seed(s)"
+    )
+    assert (
+        "holds under the project protocol, does not hold under the authors' protocol"
+        in (beats.evidence[-1])
+    )
+    assert claims[2].status == "holds"
+    assert claims[0].status == "not evaluated"
+
+
+def test_the_rank_claim_says_it_is_evaluated_under_the_project_protocol_only():
+    ranks = pd.DataFrame({"ours": [1.0, 2.0]}, index=pd.Index(["RobustRealNVP", "IF"]))
+    project = ((0.9, 0.9, 0.9), (0.8, 0.8, 0.8), (0.7, 0.7, 0.7))
+    cmp = comparison(project, project, project)
+    claim = evaluate_claims({}, {"table1": ranks}, comparisons=[cmp])[0]
+    assert claim.status == "holds"
+    assert "Evaluated under the project protocol only" in claim.evidence[-1]
+    assert "`table1_protocols`" in claim.evidence[-1]
+    plain = evaluate_claims({}, {"table1": ranks})[0]
+    assert not any("project protocol only" in line for line in plain.evidence)
+
+
+def test_protocol_comparison_cells_are_never_flagged():
+    project = ((0.9, 0.9, 0.9), (0.8, 0.8, 0.8), (0.7, 0.7, 0.7))
+    cmp = comparison(project, LOSES, project)
+    frame = cmp.compared.assign(paper_mean=0.1, paper_std=0.01)  # far from every cell
+    assert flagged_cells({"table1_protocols": frame}, []).empty
+
+
+def test_a_comparison_informs_only_the_parts_of_its_dataset_kind():
+    project = ((0.9, 0.9, 0.9), (0.8, 0.8, 0.8), (0.7, 0.7, 0.7))
+    odds = flows(*project)
+    cifar = comparison(project, LOSES, LOSES)
+    cifar = ProtocolComparison(
+        "table2_forms",
+        cifar.compared.assign(dataset=cifar.compared["dataset"] + "-c"),
+        VARIANTS,
+        dataset_kind="cifar10",
+    )
+    table2 = flows(*project).assign(dataset=lambda f: f["dataset"] + "-c")
+    claims = evaluate_claims({"table1": odds, "table2": table2}, comparisons=[cifar])
+    beats = "\n".join(claims[1].evidence)
+    assert claims[1].status == "holds"
+    assert "CIFAR-10 (Table 2), authors' protocol (`table2_forms`)" in beats
+    assert "ODDS (Table 1), authors' protocol" not in beats
+    assert "CIFAR-10 (Table 2): the verdict depends on the protocol" in beats
+    sn = "\n".join(claims[2].evidence)
+    assert "CIFAR-10 clustered anomalies (Table 2 `-c`; trimming + SN vs neither), authors'" in sn
+    assert "ODDS ablation" not in sn  # neither fig4 nor an ODDS comparison is in the report
+    other = ProtocolComparison("elsewhere", cifar.compared, VARIANTS, dataset_kind="synthetic")
+    assert evaluate_claims({}, comparisons=[other])[1].status == "not evaluated"

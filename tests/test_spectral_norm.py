@@ -83,7 +83,11 @@ def test_divide_form_sets_operator_norm_to_k(k, scale, seed):
     )
 
 
-def test_every_linear_layer_of_a_trained_flow_respects_the_bound():
+@pytest.mark.parametrize(
+    ("coupling_form", "masks"),
+    [("shift-scale", "partition"), ("scale-shift", "partition"), ("shift-scale", "authors")],
+)
+def test_every_linear_layer_of_a_trained_flow_respects_the_bound(coupling_form, masks):
     k = 1.5
     flow = RealNVPFlow(
         5,
@@ -91,6 +95,8 @@ def test_every_linear_layer_of_a_trained_flow_respects_the_bound():
         hidden_features=32,
         spectral_norm=True,
         lipschitz_k=k,
+        coupling_form=coupling_form,
+        masks=masks,
         generator=torch.Generator().manual_seed(0),
     )
     optimizer = torch.optim.Adam(flow.parameters(), lr=5e-2)  # large steps push sigma above k
