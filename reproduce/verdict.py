@@ -50,6 +50,11 @@ CAUSE_CATEGORIES = (
 )
 
 
+#: How a cause is known: ``measured`` (its ``detail`` names the runs that measured it, e.g. a
+#: protocol comparison) or ``likely`` (a reading of the protocols, not verified by a run).
+CAUSE_EVIDENCE = ("measured", "likely")
+
+
 class CauseFileError(ValueError):
     """``causes.toml`` is malformed."""
 
@@ -62,6 +67,7 @@ class CauseRule:
     category: str
     summary: str
     detail: str = ""
+    evidence: str = "likely"
     methods: tuple[str, ...] | None = None
     experiment: str | None = None
     datasets: tuple[str, ...] | None = None
@@ -93,7 +99,7 @@ def read_causes(path: Path) -> list[CauseRule]:
     rules = []
     seen: set[str] = set()
     allowed = {"id", "category", "summary", "detail", "methods", "experiment", "datasets"}
-    allowed.add("direction")
+    allowed |= {"direction", "evidence"}
     for i, entry in enumerate(raw.get("cause", [])):
         where = f"{path}: [[cause]] #{i + 1}"
         rule_id = str(entry.get("id", "")).strip()
@@ -115,6 +121,11 @@ def read_causes(path: Path) -> list[CauseRule]:
                 f"{where}: 'summary' must be one line of 1-{MAX_SUMMARY_CHARS} characters "
                 f"(got {len(summary)}); put the explanation in 'detail'"
             )
+        if entry.get("evidence") not in CAUSE_EVIDENCE:
+            raise CauseFileError(
+                f"{where}: evidence must be one of {CAUSE_EVIDENCE} (a cause is either measured, "
+                f"with the runs named in 'detail', or marked likely), got {entry.get('evidence')!r}"
+            )
         if entry.get("direction") not in (None, "higher", "lower"):
             raise CauseFileError(f"{where}: direction must be 'higher' or 'lower'")
         datasets = entry.get("datasets")
@@ -129,6 +140,7 @@ def read_causes(path: Path) -> list[CauseRule]:
                 experiment=entry.get("experiment"),
                 datasets=tuple(datasets) if datasets is not None else None,
                 direction=entry.get("direction"),
+                evidence=entry["evidence"],
             )
         )
     return rules
@@ -256,8 +268,9 @@ def _project_part(
 
     Appends the project protocol's verdict to ``results`` (a comparison's project variant stands
     in when ``frame`` is None) and the evidence to ``claim``: one line per protocol, and, where the
-    verdict differs between protocols, one line listing each protocol's. Returns the project
-    protocol's statistics (None when there are none).
+    verdict differs between protocols, one line listing each protocol's. Only comparisons on the
+    same datasets as ``frame`` take part. Returns the project protocol's statistics (None when
+    there are none).
     """
     select = select or (lambda f: f)
     project = None
@@ -273,6 +286,10 @@ def _project_part(
         if comparison.dataset_kind != kind:
             continue
         frame_c = select(comparison.compared)
+        if frame is not None and set(frame_c["dataset"]) != set(select(frame)["dataset"]):
+            # A comparison on other datasets (e.g. `odd_d_masks`, a subset) answers another
+            # question than this claim part: its own section reports it.
+            continue
         for variant in comparison.variants:
             part = frame_c[frame_c["sweep_value"] == variant.name]
             stats = pairwise(_matrix(part), a, b)
@@ -457,6 +474,11 @@ def evaluate_claims(
                 results.append(_beats(stats))
                 claim.evidence.append(_pair_text(stats, robust, plain, f"Ratio {value:g}"))
     claim.status = _status(results)
+    if len(results) == 1:  # a trend needs two ratios at least
+        claim.status = "not evaluated"
+        claim.evidence.append(
+            "Only one ratio has results (its runs are shared with Table 2): no trend to judge."
+        )
     claims.append(claim)
     return claims
 
@@ -483,13 +505,14 @@ def flagged_cells(compared: Mapping[str, pd.DataFrame], rules: Sequence[CauseRul
                     "category": rule.category if rule else "no cause recorded",
                     "likely_cause": rule.summary if rule else "",
                     "cause_id": rule.id if rule else "",
+                    "evidence": rule.evidence if rule else "",
                 }
             )
     return pd.DataFrame(
         rows,
         columns=[
             "experiment", "dataset", "method", "n_seeds", "ours_mean", "ours_std", "paper_mean",
-            "paper_std", "difference", "category", "likely_cause", "cause_id",
+            "paper_std", "difference", "category", "likely_cause", "cause_id", "evidence",
         ],
     )  # fmt: skip
 
@@ -535,9 +558,9 @@ def render_verdict(
         f"**Cells that differ from the paper** by more than 2 × the larger std (ours over seeds, "
         f"the paper's): {len(flagged)}, by likely cause: "
         + ", ".join(f"{c} {n}" for c, n in by_category.items())
-        + f'. Causes are the project\'s reading, recorded in `{causes_path}`; "likely" means '
-        "not verified by an experiment unless the text says so. Hyper-parameters were not tuned "
-        "to close any gap.",
+        + f". Causes are recorded in `{causes_path}`, each marked *measured* (the runs that "
+        "measured it are named in its detail) or *likely* (the project's reading of the "
+        "protocols, not verified by a run). Hyper-parameters were not tuned to close any gap.",
         "",
     ]
     per_experiment = ", ".join(f"{e} {n}" for e, n in flagged["experiment"].value_counts().items())
@@ -550,7 +573,7 @@ def render_verdict(
     ]
     for row in flagged.itertuples():
         cause = f"*{row.category}*" + (
-            f": {row.likely_cause} [{row.cause_id}]" if row.likely_cause else ""
+            f" ({row.evidence}): {row.likely_cause} [{row.cause_id}]" if row.likely_cause else ""
         )
         seeds = f" (n={row.n_seeds})" if row.n_seeds < 5 else ""
         lines.append(
@@ -561,7 +584,9 @@ def render_verdict(
     lines += ["", "</details>", ""]
     used = [r for r in rules if r.id in set(flagged["cause_id"]) and r.detail]
     if used:
-        lines += ["Likely causes in detail:", ""]
-        lines += [f"- **[{r.id}]** ({r.category}) {r.summary}. {r.detail}" for r in used]
+        lines += ["Causes in detail:", ""]
+        lines += [
+            f"- **[{r.id}]** ({r.category}, {r.evidence}) {r.summary}. {r.detail}" for r in used
+        ]
         lines.append("")
     return lines

@@ -110,6 +110,7 @@ datasets = ["d1"]
 direction = "lower"
 category = "seed noise"
 summary = "d1 is noisy"
+evidence = "measured"
 
 [[cause]]
 id = "general"
@@ -117,6 +118,7 @@ methods = ["A", "B"]
 category = "baseline configuration"
 summary = "another implementation"
 detail = "Longer words."
+evidence = "likely"
 """
 
 
@@ -137,7 +139,13 @@ def test_causes_match_in_order_on_method_dataset_and_direction(tmp_path):
         ('[[cause]]\nid="x"\ncategory="seed noise"\nsummary="' + "w" * 200 + '"', "1-110"),
         ('[[cause]]\ncategory="seed noise"\nsummary="s"', "'id' is missing"),
         ('[[cause]]\nid="x"\ncategory="seed noise"\nsummary="s"\nmethod="A"', "unknown key"),
-        ('[[cause]]\nid="x"\ncategory="seed noise"\nsummary="s"\ndirection="up"', "direction"),
+        ('[[cause]]\nid="x"\ncategory="seed noise"\nsummary="s"', "evidence must be one of"),
+        ('[[cause]]\nid="x"\ncategory="seed noise"\nsummary="s"\nevidence="sure"', "evidence"),
+        (
+            '[[cause]]\nid="x"\ncategory="seed noise"\nsummary="s"\nevidence="likely"\n'
+            'direction="up"',
+            "direction",
+        ),
         ("[[cause]\n", "not valid TOML"),
     ],
 )
@@ -162,6 +170,8 @@ def test_flagged_cells_without_a_rule_are_listed_as_unexplained(tmp_path):
     ]
     text = "\n".join(render_verdict(evaluate_claims({"t": table}), flagged, "c.toml", rules))
     assert "no cause recorded 1" in text and "d1 is noisy [specific]" in text
+    assert flagged["evidence"].tolist() == ["measured", ""]
+    assert "*seed noise* (measured): d1 is noisy" in text
     assert "Longer words." not in text  # only the causes used are detailed
 
 
@@ -265,6 +275,21 @@ def test_no_line_on_protocols_when_they_agree():
     assert not any("depends on the protocol" in line for line in claims[1].evidence)
 
 
+def test_a_comparison_on_other_datasets_than_the_claim_part_adds_no_evidence():
+    """A comparison on a subset of the datasets (e.g. `odd_d_masks`) answers another question."""
+    project = ((0.9, 0.9, 0.9), (0.8, 0.8, 0.8), (0.7, 0.7, 0.7))
+    subset = comparison(project, LOSES, project)
+    subset = ProtocolComparison(
+        "odd_d_masks",
+        subset.compared[subset.compared["dataset"] != "d3"],
+        VARIANTS,
+        dataset_kind="odds",
+    )
+    claims = evaluate_claims({"table1": flows(*project)}, comparisons=[subset])
+    assert claims[1].status == "holds"
+    assert not any("odd_d_masks" in line for line in claims[1].evidence)
+
+
 def test_the_project_variant_stands_in_when_table1_and_fig4_are_not_in_the_report():
     project = ((0.9, 0.9, 0.9), (0.8, 0.8, 0.8), (0.7, 0.7, 0.7))
     claims = evaluate_claims({}, comparisons=[comparison(project, LOSES, project)])
@@ -322,3 +347,24 @@ def test_a_comparison_informs_only_the_parts_of_its_dataset_kind():
     assert "ODDS ablation" not in sn  # neither fig4 nor an ODDS comparison is in the report
     other = ProtocolComparison("elsewhere", cifar.compared, VARIANTS, dataset_kind="synthetic")
     assert evaluate_claims({}, comparisons=[other])[1].status == "not evaluated"
+
+
+def test_the_ratio_claim_needs_two_ratios():
+    one = cells(
+        [("a", "RobustRealNVP", 0.9, 0.8, 0.01, 0.01), ("a", "RealNVP", 0.8, 0.7, 0.01, 0.01)], 0.1
+    )
+    claim = evaluate_claims({"fig5": one})[4]
+    assert claim.status == "not evaluated" and "Only one ratio" in claim.evidence[-1]
+    two = pd.concat(
+        [
+            one,
+            cells(
+                [
+                    ("a", "RobustRealNVP", 0.7, 0.8, 0.01, 0.01),
+                    ("a", "RealNVP", 0.8, 0.7, 0.01, 0.01),
+                ],
+                0.2,
+            ),
+        ]
+    )
+    assert evaluate_claims({"fig5": two})[4].status == "partly holds"
