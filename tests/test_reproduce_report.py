@@ -161,6 +161,16 @@ AUCS = {
 }
 
 
+def failed_record(spec, traceback: str = "boom") -> RunRecord:
+    return RunRecord(
+        run_id=spec.run_id,
+        status="failed",
+        spec=spec,
+        package_version=package_version(),
+        error={"type": "RuntimeError", "message": "boom", "traceback": traceback},
+    )
+
+
 def synthetic_record(spec, auc: float) -> RunRecord:
     return RunRecord(
         run_id=spec.run_id,
@@ -194,15 +204,7 @@ def synthetic_store(tmp_path):
             auc = 0.9 - 0.1 * (point.sweep_value or 0) - 0.05 * (point.spec.method == "ToyB")
             store.write(synthetic_record(point.spec, auc + 0.01 * point.spec.seed))
     failed = expand(experiments["synth"], datasets=["toy-a"], seeds=[5], methods=["Toy"])[0].spec
-    store.write(
-        RunRecord(
-            run_id=failed.run_id,
-            status="failed",
-            spec=failed,
-            package_version=package_version(),
-            error={"type": "RuntimeError", "message": "boom", "traceback": "Traceback: boom"},
-        )
-    )
+    store.write(failed_record(failed, "Traceback: boom"))
     paper_dir = tmp_path / "paper"
     paper_dir.mkdir()
     pd.DataFrame(
@@ -499,25 +501,9 @@ def test_a_failed_rerun_does_not_hide_the_committed_result(synthetic_store, tmp_
     points = expand(synth, methods=["Toy"])
     fresh.write(synthetic_record(points[0].spec, 0.5))
     for point in points[1:]:
-        fresh.write(
-            RunRecord(
-                run_id=point.spec.run_id,
-                status="failed",
-                spec=point.spec,
-                package_version=package_version(),
-                error={"type": "RuntimeError", "message": "boom", "traceback": "boom"},
-            )
-        )
+        fresh.write(failed_record(point.spec))
     stray = expand(synth, datasets=["toy-a"], seeds=[5], methods=["ToyB"])[0].spec
-    fresh.write(
-        RunRecord(
-            run_id=stray.run_id,
-            status="failed",
-            spec=stray,
-            package_version=package_version(),
-            error={"type": "RuntimeError", "message": "boom", "traceback": "boom"},
-        )
-    )
+    fresh.write(failed_record(stray))
     section = ReportBuilder(fresh, out, paper_dir).section(synth)
     assert section.from_sources == {"store": 1, "csv": 16}
     assert section.counts == {"done": 17, "failed": 0, "missing": 1}
