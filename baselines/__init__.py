@@ -1,20 +1,26 @@
 """The paper's baselines (REFERENCE §9) behind the ``rrnvp.FlowDetector`` interface.
 
 ``BASELINES`` maps each name (``ae``, ``vae``, ``deep_svdd``, ``so_gaal``, ``ocsvm``, ``lof``,
-``iforest``) to a scikit-learn estimator class; ``make_baseline(name, **params)`` returns an
-unfitted detector with the authors' settings. Every detector has ``fit(X)``,
+``iforest``) to the scikit-learn estimator class of its paper-faithful configuration;
+``ALTERNATIVES`` holds other implementations of the same baselines (``ae_pyod``,
+``deep_svdd_ruff``); ``make_baseline(name, **params)`` returns an unfitted detector of either with
+the authors' settings. Every detector has ``fit(X)``,
 ``decision_function(X)`` (higher = more anomalous), ``score_samples(X)`` (its negation),
-``predict(X)`` in {0, 1}, ``random_state`` and a ``n_threads`` budget (default 1).
+``predict(X)`` in {0, 1}, ``random_state``, a ``n_threads`` budget (default 1) and its
+``input_scaling`` (per-method preprocessing fitted on the training data).
 """
 
 from baselines.adapter import BaselineDetector, BaselineSpec
 from baselines.registry import (
+    ALTERNATIVES,
     BASELINES,
     AutoEncoderDetector,
     DeepSVDDDetector,
     IForestDetector,
     LOFDetector,
     OCSVMDetector,
+    PyODAutoEncoderDetector,
+    RuffDeepSVDDDetector,
     SOGAALDetector,
     VAEDetector,
     make_baseline,
@@ -22,6 +28,7 @@ from baselines.registry import (
 from baselines.runtime import thread_budget
 
 __all__ = [
+    "ALTERNATIVES",
     "BASELINES",
     "AutoEncoderDetector",
     "BaselineDetector",
@@ -30,6 +37,8 @@ __all__ = [
     "IForestDetector",
     "LOFDetector",
     "OCSVMDetector",
+    "PyODAutoEncoderDetector",
+    "RuffDeepSVDDDetector",
     "SOGAALDetector",
     "VAEDetector",
     "make_baseline",

@@ -6,6 +6,11 @@ class whose ``__init__`` carries the spec's parameters (with the authors' defaul
 common ones (``contamination``, ``n_threads``, ``random_state``, ``verbose`` and, for torch
 models, ``device``). Every call into the wrapped model runs under a thread budget, with the global
 RNGs seeded from the detector's own seed and restored afterwards (:mod:`baselines.runtime`).
+
+Each spec also declares its ``input_scaling`` (``"none"``, ``"standard"`` or ``"minmax"``), a
+per-method preprocessing the adapter applies itself: fitted in ``fit`` on the training data only
+(``input_scaler_``), applied to every matrix scored afterwards. It is applied on top of whatever
+split the caller made (the runner's ODDS split is already min-max scaled on its training part).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import contextlib
 import inspect
 import logging
 import numbers
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -21,6 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from baselines.runtime import derive_seed, isolated_global_rngs, stdout_to_log, thread_budget
@@ -65,6 +72,43 @@ NON_NEGATIVE_REAL = ParamCheck(lambda v: _is_real(v) and v >= 0, "a finite real 
 UNIT_INTERVAL_OPEN_RIGHT = ParamCheck(lambda v: _is_real(v) and 0 <= v < 1, "a number in [0, 1)")
 BOOL = ParamCheck(lambda v: isinstance(v, bool | np.bool_), "a bool")
 
+#: Values of the ``input_scaling`` parameter every spec declares: the per-method preprocessing
+#: the adapter fits on the training data (sklearn's ``StandardScaler`` / ``MinMaxScaler``, whose
+#: constant features are centred / shifted to 0 and never divided by 0) or none.
+INPUT_SCALINGS = ("none", "standard", "minmax")
+INPUT_SCALING = ParamCheck(
+    lambda v: isinstance(v, str) and v in INPUT_SCALINGS, f"one of {list(INPUT_SCALINGS)}"
+)
+#: Spec parameters the adapter consumes itself; they never reach ``build_kwargs``.
+ADAPTER_PARAMS = ("input_scaling",)
+
+
+def fit_input_scaler(kind: str, X: np.ndarray) -> StandardScaler | MinMaxScaler | None:
+    """The scaler of ``input_scaling = kind`` fitted on ``X`` (None for ``"none"``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``, or when the statistics of ``X`` overflow float64.
+    """
+    if kind == "none":
+        return None
+    scalers = {"standard": StandardScaler, "minmax": MinMaxScaler}
+    if kind not in scalers:
+        raise ValueError(f"input_scaling must be one of {list(INPUT_SCALINGS)}, got {kind!r}")
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        scaler = scalers[kind]().fit(X)
+    statistics = (
+        (scaler.mean_, scaler.scale_) if kind == "standard" else (scaler.min_, scaler.scale_)
+    )
+    if not all(np.all(np.isfinite(s)) for s in statistics):
+        raise ValueError(
+            f"input_scaling={kind!r}: the training data's statistics overflow float64 (largest "
+            f"magnitude {np.abs(X).max():.3g}); rescale the data"
+        )
+    return scaler
+
 
 def square_limit(dtype: str, n_features: int) -> float:
     """Largest input magnitude whose squared Euclidean distances stay finite in ``dtype``.
@@ -95,11 +139,13 @@ class BaselineSpec:
     model_class : type
         The wrapped implementation (PyOD, scikit-learn or :mod:`baselines`' own).
     defaults : Mapping[str, Any]
-        The baseline's own parameters with the authors' values (unstated ones: the library's).
+        The baseline's own parameters with the authors' values (unstated ones: the library's),
+        including ``input_scaling`` (see :data:`INPUT_SCALINGS`), which the adapter applies.
     param_docs : Mapping[str, str]
         One line per parameter in ``defaults``, including where its default comes from.
     build_kwargs : callable
-        ``(params, context) -> kwargs`` of ``model_class``; ``params`` holds ``defaults``' keys.
+        ``(params, context) -> kwargs`` of ``model_class``; ``params`` holds ``defaults``' keys
+        except :data:`ADAPTER_PARAMS`.
     anomaly_scores : callable
         ``(fitted model, X) -> scores``, higher = more anomalous.
     training_scores : callable or None
@@ -113,8 +159,9 @@ class BaselineSpec:
         Constraints checked in ``fit`` before the model is built.
     overflow_dtype : {"float32", "float64"} or None
         Precision in which the model squares its inputs (float32 networks; float64 distances
-        and RBF kernels). Inputs whose squared distances would overflow it are refused with a
-        ``ValueError`` (see :func:`square_limit`); None accepts any finite value (trees).
+        and RBF kernels). Inputs whose squared distances would overflow it (after the input
+        scaling) are refused with a ``ValueError`` (see :func:`square_limit`); None accepts any
+        finite value (trees).
     """
 
     name: str
@@ -153,13 +200,19 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
         the VAE's scoring draws). The caller's global RNG states are restored after every call.
     verbose : int, default=0
         0: silent; >= 1: the wrapped model's progress bar and printed lines (logged at INFO).
-    device : str, default="auto" (torch baselines ``ae``, ``vae``, ``deep_svdd`` only)
+    device : str, default="auto" (torch baselines only)
         ``"auto"`` (CUDA when available, resolved in :meth:`fit`), ``"cpu"``, ``"cuda[:N]"``.
+    input_scaling : {"none", "standard", "minmax"} (every baseline; its default and the reason
+        for it are the spec's)
+        Preprocessing of the model's inputs, fitted on the training data in :meth:`fit`.
 
     Attributes
     ----------
     model_ : object
         The fitted wrapped model.
+    input_scaler_ : StandardScaler, MinMaxScaler or None
+        The input scaling fitted on the training data (None for ``input_scaling="none"``);
+        applied to every matrix the model sees.
     seed_ : int
         The 32-bit seed drawn from ``random_state`` for this fit (also seeds scoring).
     device_ : torch.device or None
@@ -184,7 +237,9 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ validation
     def _model_params(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.spec.defaults}
+        return {
+            name: getattr(self, name) for name in self.spec.defaults if name not in ADAPTER_PARAMS
+        }
 
     def _validate_params(self) -> None:
         contamination = self.contamination
@@ -194,6 +249,11 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
             raise ValueError(f"n_threads must be None or an integer >= 1, got {self.n_threads!r}")
         if not NON_NEGATIVE_INT.accepts(self.verbose):
             raise ValueError(f"verbose must be an integer >= 0, got {self.verbose!r}")
+        if not INPUT_SCALING.accepts(self.input_scaling):
+            raise ValueError(
+                f"{self.spec.name}: input_scaling must be {INPUT_SCALING.description}, got "
+                f"{self.input_scaling!r}"
+            )
         for name, check in self.spec.checks.items():
             value = getattr(self, name)
             if not check.accepts(value):
@@ -202,7 +262,7 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
                 )
 
     def _validate_X(self, X: Any, *, reset: bool) -> np.ndarray:
-        X = validate_data(
+        return validate_data(
             self,
             X,
             reset=reset,
@@ -210,12 +270,24 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
             ensure_min_samples=2 if reset else 1,
             ensure_all_finite=True,
         )
+
+    def _model_input(self, scaler: Any, X: np.ndarray) -> np.ndarray:
+        """``X`` as the model sees it: scaled by ``scaler`` (if any), checked for overflow."""
+        if scaler is not None:
+            with np.errstate(all="ignore"):
+                X = scaler.transform(X)
+            if not np.all(np.isfinite(X)):
+                raise ValueError(
+                    f"{self.spec.name}: X has values too large to scale with the training "
+                    f"statistics ({type(scaler).__name__}); rescale the data"
+                )
         dtype = self.spec.overflow_dtype
         if dtype is not None and X.size:
             limit = square_limit(dtype, X.shape[1])
             if np.abs(X).max() > limit:
+                scaled = "" if scaler is None else f" after {type(scaler).__name__}"
                 raise ValueError(
-                    f"X contains values with magnitude above {limit:.3g}, which overflow "
+                    f"X contains values with magnitude above {limit:.3g}{scaled}, which overflow "
                     f"{dtype} when {self.spec.name!r} squares them; rescale the data"
                 )
         return X
@@ -265,6 +337,8 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
         self._mark_unfitted()
         self._validate_params()
         X = self._validate_X(X, reset=True)
+        scaler = fit_input_scaler(self.input_scaling, X)
+        X = self._model_input(scaler, X)
         seed = derive_seed(self.random_state)
         device = resolve_device(self.device) if self.spec.has_device else None
         context = RunContext(
@@ -293,6 +367,7 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
                 f"{int((~np.isfinite(scores)).sum())} training samples"
             )
         self.model_ = model
+        self.input_scaler_ = scaler
         self.seed_ = seed
         self.device_ = device
         self._set_training_scores(scores)
@@ -317,7 +392,7 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
             On invalid input, including finite values too large for the fitted model to score.
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
+        X = self._model_input(self.input_scaler_, self._validate_X(X, reset=False))
         try:
             scores = self._anomaly_scores(self.model_, self.seed_, X)
         except ValueError as exc:
@@ -333,9 +408,10 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
         return scores
 
     def _too_large_for_the_model(self, X: np.ndarray) -> str:
+        scaled = "" if self.input_scaler_ is None else " after input scaling"
         return (
-            f"{self.spec.name}: the values of X (largest magnitude {np.abs(X).max():.3g}) are "
-            "too large for the fitted model; rescale the data"
+            f"{self.spec.name}: the values of X (largest magnitude {np.abs(X).max():.3g}"
+            f"{scaled}) are too large for the fitted model; rescale the data"
         )
 
     def score_samples(self, X: Any) -> np.ndarray:
@@ -377,6 +453,11 @@ def detector_class(spec: BaselineSpec, class_name: str, module: str) -> type[Bas
     for any scikit-learn estimator. ``module`` must be the module that binds the class to
     ``class_name`` (so that detectors pickle).
     """
+    if not INPUT_SCALING.accepts(spec.defaults.get("input_scaling")):
+        raise ValueError(
+            f"{spec.name}: the spec must declare its input_scaling (and why), "
+            f"{INPUT_SCALING.description}"
+        )
     missing_docs = set(spec.defaults) - set(spec.param_docs)
     if missing_docs:
         raise ValueError(f"{spec.name}: parameters without documentation: {sorted(missing_docs)}")

@@ -5,7 +5,7 @@ A config file holds one or more experiments::
     [experiments.table1]
     title = "Table 1: ROC-AUC on the 16 ODDS datasets"
     report = "auc_table"              # auc_table | ablation | density | sweep
-                                      # | protocol_comparison
+                                      # | protocol_comparison | baseline_fidelity
     dataset_kind = "odds"             # or: datasets = ["glass", "pima"]
     dataset_pattern = "*"             # optional glob on the names of dataset_kind
     seeds = [0, 1, 2, 3, 4]
@@ -14,6 +14,9 @@ A config file holds one or more experiments::
     paper_auc = "table1_odds_auc.csv" # optional, a file of results/paper/
     paper_rank = "table1_avg_rank.csv"# optional
     reference_method = "RobustRealNVP"# optional, compared with every method (Wilcoxon)
+    reference_auc = "pyod_benchmark_odds_roc.csv"  # optional (baseline_fidelity): another
+                                      # system's published AUCs, a file of results/paper/
+    reference_variant = "pyod"        # the variant whose runs are compared with reference_auc
 
     [experiments.table1.data]         # optional: options of the dataset loader
     [experiments.table1.params.RealNVP]  # optional: parameter overrides per method
@@ -26,7 +29,8 @@ A config file holds one or more experiments::
     methods = ["RobustRealNVP"]       # optional, section = "params" only
 
     [experiments.protocols.variants.authors]     # optional, in TOML order (required by, and only
-    label = "authors' protocol"                  # with, report = "protocol_comparison")
+    label = "authors' protocol"                  # with, report = "protocol_comparison" or
+                                                 # "baseline_fidelity")
     data = {protocol = "transductive"}           # merged over the experiment's data
     params.RealNVP = {masks = "authors"}         # merged over defaults and the experiment's params
 
@@ -58,7 +62,16 @@ logger = logging.getLogger(__name__)
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 #: The configs run by default, in the order of the paper.
 PAPER_CONFIGS = ("table1", "fig4", "protocols", "fig2", "fig3", "table2", "fig5", "fig6")
-REPORT_KINDS = ("auc_table", "ablation", "density", "sweep", "protocol_comparison")
+REPORT_KINDS = (
+    "auc_table",
+    "ablation",
+    "density",
+    "sweep",
+    "protocol_comparison",
+    "baseline_fidelity",
+)
+#: Report kinds whose experiments vary a protocol through ``variants``.
+VARIANT_REPORTS = ("protocol_comparison", "baseline_fidelity")
 SWEEP_SECTIONS = ("data", "params")
 
 _EXPERIMENT_KEYS = {
@@ -77,6 +90,8 @@ _EXPERIMENT_KEYS = {
     "paper_auc",
     "paper_rank",
     "reference_method",
+    "reference_auc",
+    "reference_variant",
 }
 _SWEEP_KEYS = {"section", "key", "values", "methods"}
 _VARIANT_KEYS = {"label", "data", "params"}
@@ -147,6 +162,8 @@ class Experiment:
     paper_auc: str | None = None
     paper_rank: str | None = None
     reference_method: str | None = None
+    reference_auc: str | None = None
+    reference_variant: str | None = None
     source: Path | None = None
 
     def dataset_list(self) -> list[str]:
@@ -341,14 +358,30 @@ def parse_experiment(name: str, table: Any, source: str = "<config>") -> Experim
     if "variants" in table:
         if sweep is not None:
             raise _fail(where, "has both 'sweep' and 'variants'; an experiment varies one axis")
-        if report != "protocol_comparison":
+        if report not in VARIANT_REPORTS:
             raise _fail(
                 f"{where}.variants",
-                f"only report = 'protocol_comparison' uses variants, not {report!r}",
+                f"only report = {' or '.join(map(repr, VARIANT_REPORTS))} uses variants, not "
+                f"{report!r}",
             )
         variants = _parse_variants(table["variants"], f"{where}.variants", methods)
-    if report == "protocol_comparison" and variants is None:
-        raise _fail(where, "report = 'protocol_comparison' needs a [variants] table")
+    if report in VARIANT_REPORTS and variants is None:
+        raise _fail(where, f"report = {report!r} needs a [variants] table")
+    reference_auc = reference_variant = None
+    if "reference_auc" in table or "reference_variant" in table:
+        if report != "baseline_fidelity":
+            raise _fail(
+                where, f"only report = 'baseline_fidelity' uses reference_auc, not {report!r}"
+            )
+        if "reference_auc" not in table or "reference_variant" not in table:
+            raise _fail(where, "give both 'reference_auc' and 'reference_variant', or neither")
+        reference_auc = _string(table["reference_auc"], f"{where}.reference_auc")
+        reference_variant = _string(table["reference_variant"], f"{where}.reference_variant")
+        names = [v.name for v in variants or ()]
+        if reference_variant not in names:
+            raise _fail(
+                f"{where}.reference_variant", f"{reference_variant!r} is not a variant: {names}"
+            )
     if report == "density" and "density_grid" not in outputs:
         raise _fail(where, "report = 'density' needs outputs = ['density_grid']")
     if report == "ablation" and len(methods) != 2:
@@ -360,7 +393,7 @@ def parse_experiment(name: str, table: Any, source: str = "<config>") -> Experim
         if reference not in methods:
             raise _fail(f"{where}.reference_method", f"{reference!r} is not one of the methods")
 
-    return Experiment(
+    experiment = Experiment(
         name=name,
         title=_string(table["title"], f"{where}.title"),
         report=report,
@@ -385,8 +418,19 @@ def parse_experiment(name: str, table: Any, source: str = "<config>") -> Experim
             _string(table["paper_rank"], f"{where}.paper_rank") if "paper_rank" in table else None
         ),
         reference_method=reference,
+        reference_auc=reference_auc,
+        reference_variant=reference_variant,
         source=Path(source) if source != "<config>" else None,
     )
+    if report == "baseline_fidelity" and not any(
+        experiment.is_base_variant(v.name) for v in experiment.variants or ()
+    ):
+        raise _fail(
+            f"{where}.variants",
+            "report = 'baseline_fidelity' needs a variant without overrides: its runs (the "
+            "experiment's own settings) are the ones compared with the paper",
+        )
+    return experiment
 
 
 def _method_tables(value: Any, where: str, methods: Sequence[str]) -> dict[str, Mapping[str, Any]]:

@@ -97,18 +97,54 @@ class FlowFactory:
         )
 
 
+#: The spec parameter that picks one of a baseline method's implementations.
+IMPLEMENTATION = "implementation"
+
+
 @dataclass(frozen=True)
 class BaselineFactory:
-    """Factory of a ``baselines.make_baseline`` detector."""
+    """Factory of a ``baselines.make_baseline`` detector.
+
+    Parameters
+    ----------
+    baseline : str
+        The ``baselines`` name built when the parameters name no implementation.
+    implementations : tuple of (str, str) pairs, optional
+        ``(implementation, baselines name)``: the values the method's ``implementation``
+        parameter may take. Without them the method has one implementation and the parameter
+        is refused.
+    """
 
     baseline: str
+    implementations: tuple[tuple[str, str], ...] = ()
+
+    def baseline_name(self, implementation: str | None) -> str:
+        """The ``baselines`` name of ``implementation`` (None: :attr:`baseline`).
+
+        Raises
+        ------
+        ValueError
+            Naming the valid implementations when ``implementation`` is not one of them.
+        """
+        if implementation is None:
+            return self.baseline
+        choices = dict(self.implementations)
+        if implementation not in choices:
+            valid = list(choices) or "none (the method has one implementation)"
+            raise ValueError(
+                f"unknown {IMPLEMENTATION} {implementation!r} of baseline {self.baseline!r}; "
+                f"valid: {valid}"
+            )
+        return choices[implementation]
 
     def __call__(
         self, params: Mapping[str, Any], *, random_state: int, n_threads: int, device: str
     ) -> Any:
         import baselines
 
-        estimator = baselines.make_baseline(self.baseline, **params)
+        params = dict(params)
+        name = self.baseline_name(params.pop(IMPLEMENTATION, None))
+        estimator = baselines.make_baseline(name, **params)
         return configure_execution(
             estimator, random_state=random_state, n_threads=n_threads, device=device
         )
@@ -195,16 +231,32 @@ register_method(
         "trim_warmup_epochs": 1,
     },
 )
-for _display, _baseline in [
-    ("AE", "ae"),
-    ("VAE", "vae"),
-    ("SO-GAAL", "so_gaal"),
-    ("Deep-SVDD", "deep_svdd"),
-    ("OCSVM", "ocsvm"),
-    ("LOF", "lof"),
-    ("IF", "iforest"),
-]:
-    register_method(_display, BaselineFactory(_baseline))
+#: Per baseline method: its factory and the protocol parameters recorded in every run spec.
+#: ``input_scaling`` equals the default of the detector it builds (each spec in
+#: ``baselines/registry.py`` gives the reason; a test keeps the two equal): OCSVM standardises its
+#: inputs, fitted on the training part; the others take the split's features as they are.
+#: ``implementation`` picks the authors' network (default) or the suite's earlier one, reachable
+#: by name: ``AE``: ``"authors"`` | ``"pyod"`` (PyOD's AutoEncoder); ``Deep-SVDD``: ``"authors"`` |
+#: ``"ruff"`` (after Ruff et al.'s reference code).
+BASELINE_METHODS: Mapping[str, tuple[BaselineFactory, Mapping[str, Any]]] = MappingProxyType(
+    {
+        "AE": (
+            BaselineFactory("ae", (("authors", "ae"), ("pyod", "ae_pyod"))),
+            {IMPLEMENTATION: "authors", "input_scaling": "none"},
+        ),
+        "VAE": (BaselineFactory("vae"), {"input_scaling": "none"}),
+        "SO-GAAL": (BaselineFactory("so_gaal"), {"input_scaling": "none"}),
+        "Deep-SVDD": (
+            BaselineFactory("deep_svdd", (("authors", "deep_svdd"), ("ruff", "deep_svdd_ruff"))),
+            {IMPLEMENTATION: "authors", "input_scaling": "none"},
+        ),
+        "OCSVM": (BaselineFactory("ocsvm"), {"input_scaling": "standard"}),
+        "LOF": (BaselineFactory("lof"), {"input_scaling": "none"}),
+        "IF": (BaselineFactory("iforest"), {"input_scaling": "none"}),
+    }
+)
+for _display, (_factory, _defaults) in BASELINE_METHODS.items():
+    register_method(_display, _factory, _defaults)
 
 
 # ---------------------------------------------------------------------- datasets

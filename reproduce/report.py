@@ -22,9 +22,15 @@ the CSV's rows copied unchanged.
 
 Report kinds: ``auc_table`` (Table 1/2: AUC table, ranks, Friedman/Nemenyi, Wilcoxon),
 ``ablation`` (two methods), ``density`` (two-moons density grids), ``sweep`` (AUC against a varied
-option) and ``protocol_comparison`` (per dataset and method, one column per protocol variant of
+option), ``protocol_comparison`` (per dataset and method, one column per protocol variant of
 the experiment beside the paper's value; its cells are compared with the paper but never flagged:
-the flags and their causes, ``results/causes.toml``, are about the project protocol's experiments).
+the flags and their causes, ``results/causes.toml``, are about the project protocol's experiments)
+and ``baseline_fidelity`` (per baseline, its mean AUC over datasets beside the paper's and, under
+the protocol of a published benchmark, beside that benchmark's: ``tables/<experiment>_fidelity``
+``.csv`` / ``.md``; cells not flagged either).
+
+The protocol section lists, for every baseline method of the report, the implementation and the
+per-method input scaling its runs use by default, with the reason for the scaling.
 """
 
 from __future__ import annotations
@@ -56,14 +62,18 @@ from reproduce.results import (
 )
 from reproduce.store import CorruptRecordError, RunRecord, RunStore, StoreScan
 from reproduce.tables import (
+    FIDELITY_TOLERANCE,
     average_ranks,
+    baseline_fidelity,
     compare_with_paper,
     latex_auc_table,
     markdown_auc_table,
+    markdown_fidelity_tables,
     markdown_frame,
     rank_table,
     read_paper_auc,
     read_paper_rank,
+    read_reference_auc,
 )
 
 logger = logging.getLogger(__name__)
@@ -164,13 +174,17 @@ class ReportBuilder:
         ``committed``: the existing file as text (:func:`read_results_csv_text`). The rows read
         from it (``source == "csv"``) and its rows whose run ids are in ``carried`` (runs of the
         experiment outside this report's selection) are copied unchanged, every column as it
-        was; the file's column order is kept, new columns go last.
+        was; the file's column order is kept, new columns go last. A run shared by several
+        variants of the experiment is written once.
         """
         columns = [
             "dataset", "method", "seed", "sweep_value", "auc_roc", "average_precision",
             "fit_seconds", "score_seconds", "n_train", "n_features", "git_commit", "run_id",
         ]  # fmt: skip
         done = runs[runs["status"] == "done"].rename(columns={"roc_auc": "auc_roc"})
+        # A run shared by variants of one experiment (a method a variant leaves unchanged) is
+        # one row, under the first variant that uses it; reading the file back finds it by id.
+        done = done.drop_duplicates("run_id")
         if done["sweep_value"].isna().all():
             columns.remove("sweep_value")
         path = self.out_dir / f"{name}.csv"
@@ -365,7 +379,7 @@ class ReportBuilder:
         summary = summarise(runs)
         paper_auc, paper_rank, notes = self._paper(experiment)
         compared = compare_with_paper(summary, paper_auc)
-        if experiment.report == "protocol_comparison":
+        if experiment.report in ("protocol_comparison", "baseline_fidelity"):
             # Compared with the paper but never flagged: the flags and their causes
             # (results/causes.toml) are about the project protocol's own experiments.
             compared = compared.drop(columns=["flag"])
@@ -382,6 +396,7 @@ class ReportBuilder:
             "density": self._density,
             "sweep": self._sweep,
             "protocol_comparison": self._protocol_comparison,
+            "baseline_fidelity": self._baseline_fidelity,
         }[experiment.report]
         lines += renderer(
             experiment, runs, compared, method_order, dataset_order, paper_auc, paper_rank, section
@@ -633,6 +648,87 @@ class ReportBuilder:
         ]
         return lines
 
+    def _baseline_fidelity(
+        self, experiment, runs, compared, methods, datasets, paper_auc, paper_rank, section
+    ):
+        variants = experiment.variants
+        base = next(v for v in variants if experiment.is_base_variant(v.name))
+        reference, reference_name, notes = None, "reference", []
+        if experiment.reference_auc:
+            path = self.paper_dir / experiment.reference_auc
+            if path.is_file():
+                reference = read_reference_auc(path)
+                reference_name = _reference_name(path)
+            else:
+                notes.append(f"> reference table {path} not found: no reference comparison")
+        fidelity = baseline_fidelity(
+            compared, methods, datasets, base.name, reference, experiment.reference_variant
+        )
+        long = compared.rename(columns={"sweep_value": "variant"})[
+            ["dataset", "method", "variant", "auc_mean", "auc_std", "n_done", "paper_mean"]
+        ]
+        if reference is not None:
+            lookup = reference.set_index(["dataset", "method"])["auc_mean"]
+            long = long.assign(
+                reference_mean=[
+                    lookup.get((d, m), np.nan) if v == experiment.reference_variant else np.nan
+                    for d, m, v in zip(long["dataset"], long["method"], long["variant"])
+                ]
+            )
+        section.files.append(self._csv(long, f"{experiment.name}_auc.csv"))
+        section.files.append(self._csv(fidelity, f"{experiment.name}_fidelity.csv"))
+
+        def settings(variant) -> dict[str, str]:
+            out = {}
+            for method in methods:
+                params = experiment.method_params(method, variant.name)
+                shown = {k: params[k] for k in ("implementation", "input_scaling") if k in params}
+                out[method] = f"`{variant.name}`" + (f": {_options(shown)}" if shown else "")
+            return out
+
+        reference_settings = {}
+        if experiment.reference_variant is not None:
+            reference_settings = settings(experiment.variant(experiment.reference_variant))
+        md = markdown_fidelity_tables(
+            fidelity,
+            settings(base),
+            reference_settings,
+            reference_name,
+            n_datasets=len(datasets),
+        )
+        section.files.append(self._write(self.tables_dir / f"{experiment.name}_fidelity.md", md))
+        legend = [
+            f"- `{v.name}` — {v.label}: "
+            + (
+                "no override: the runs of the experiment's own settings"
+                if experiment.is_base_variant(v.name)
+                else "; ".join(f"{m}: {_options(p)}" for m, p in v.params.items() if p)
+                or "no parameter override"
+            )
+            + "."
+            for v in variants
+        ]
+        lines = [
+            *notes,
+            "Each baseline's mean test ROC-AUC over the datasets (each dataset's mean over seeds) "
+            f"beside the paper's mean over the same datasets, from the `{base.name}` runs; "
+            "*mean |Δ|* averages the per-dataset absolute differences. A mean is *within* when "
+            f"it differs from the other by at most {FIDELITY_TOLERANCE:g}. Variants:",
+            "",
+            *legend,
+            "",
+        ]
+        if reference is not None:
+            lines += [
+                f"The second table compares the baselines that {reference_name} published with "
+                f"our `{experiment.reference_variant}` runs, the protocol that matches theirs, "
+                f"over the datasets both cover (`{experiment.reference_auc}`, see the README of "
+                "the paper folder for their protocol and the differences that remain).",
+                "",
+            ]
+        lines.append(md)
+        return lines
+
     # ------------------------------------------------------------------ the whole report
     def build(
         self,
@@ -692,6 +788,7 @@ class ReportBuilder:
             lines.append(s.markdown)
         lines += self._commands(command, provenance)
         lines += ["## Protocol choices", "", PROTOCOL_FILE.read_text(encoding="utf-8"), ""]
+        lines += baseline_protocol_lines(experiments)
         lines += self._provenance(provenance)
         path = self._write(self.out_dir / "report.md", "\n".join(lines))
         return path
@@ -886,6 +983,63 @@ class ReportBuilder:
 
 def _options(options) -> str:
     return ", ".join(f"{key} = {value!r}" for key, value in options.items())
+
+
+def _reference_name(path: Path) -> str:
+    """How the report names a reference table: ``PyOD`` for PyOD's benchmark, else its stem."""
+    return "PyOD" if path.stem.startswith("pyod") else path.stem
+
+
+def baseline_protocol_lines(experiments: Sequence[Experiment]) -> list[str]:
+    """Markdown lines of the protocol section's baseline table: for each baseline method of the
+    experiments, the implementation and input scaling its runs use by default, and why.
+
+    Read from the method registry (the protocol parameters recorded in every run spec) and from
+    the documentation of the ``baselines`` detector each builds; an experiment or variant that
+    overrides them says so in its own section.
+    """
+    from reproduce.registry import IMPLEMENTATION, BaselineFactory, get_method
+
+    methods = list(dict.fromkeys(m for e in experiments for m in e.methods))
+    rows = []
+    for method in methods:
+        entry = get_method(method)
+        if not isinstance(entry.factory, BaselineFactory):
+            continue
+        import baselines  # torch and PyOD: only when the report has baselines
+
+        implementation = entry.defaults.get(IMPLEMENTATION)
+        name = entry.factory.baseline_name(implementation)
+        detector = baselines.make_baseline(name)
+        scaling = entry.defaults.get("input_scaling", detector.input_scaling)
+        reason = detector.spec.param_docs["input_scaling"]
+        alternatives = [
+            f"`{IMPLEMENTATION} = {value!r}` (`{target}`)"
+            for value, target in entry.factory.implementations
+            if value != implementation
+        ]
+        used = f"`{name}`" + (
+            f" (`{IMPLEMENTATION} = {implementation!r}`)" if implementation else ""
+        )
+        rows.append(
+            f"| {method} | {used}: {detector.spec.summary} | "
+            + (", ".join(alternatives) or "—")
+            + f" | `{scaling}` | {reason} |"
+        )
+    if not rows:
+        return []
+    return [
+        "### Baselines: implementation and per-method input scaling",
+        "",
+        "The defaults every baseline run records in its spec (`reproduce/registry.py`); the "
+        "input scaling is fitted on the training part only and applied on top of the shared "
+        "split. Reasons from the `baselines` specs (`baselines/registry.py`).",
+        "",
+        "| Method | Runs by default | Other implementations | Input scaling | Why this scaling |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
 
 
 @dataclass

@@ -35,10 +35,19 @@ ORACLE_DATASET_CONTAMINATION = "dataset_contamination"
 #: their ids; the code path of that value is kept bit-identical to the one that computed them. Any
 #: other value is hashed (a different computation, a different id). Records store every option.
 HASH_OMITTED_AT_LEGACY_VALUE: Mapping[str, Mapping[str, Any]] = {
-    # rrnvp 0.1.0 flows mapped data to latent with x * exp(s) + t over partitioning masks.
-    "params": {"coupling_form": "scale-shift", "masks": "partition"},
+    # rrnvp 0.1.0 flows mapped data to latent with x * exp(s) + t over partitioning masks;
+    # baselines took the split's features without a per-method input scaling.
+    "params": {"coupling_form": "scale-shift", "masks": "partition", "input_scaling": "none"},
     # CIFAR-10 splits were not min-max scaled before the option existed.
     "data_options": {"scale_features": False},
+}
+
+#: Like :data:`HASH_OMITTED_AT_LEGACY_VALUE`, for parameters whose legacy value depends on the
+#: method: method -> {parameter: value}. Before the authors' networks were rebuilt, ``AE`` ran
+#: PyOD's AutoEncoder and ``Deep-SVDD`` the Ruff-style model (both kept bit-identical).
+HASH_OMITTED_AT_LEGACY_VALUE_OF_METHOD: Mapping[str, Mapping[str, Any]] = {
+    "AE": {"implementation": "pyod"},
+    "Deep-SVDD": {"implementation": "ruff"},
 }
 
 #: Outputs a run can be asked to store beside its metrics.
@@ -206,11 +215,14 @@ class RunSpec:
 def hashed_spec(spec: RunSpec) -> dict[str, Any]:
     """What :func:`run_id` hashes: :meth:`RunSpec.to_dict` without options at their legacy value.
 
-    See :data:`HASH_OMITTED_AT_LEGACY_VALUE`.
+    See :data:`HASH_OMITTED_AT_LEGACY_VALUE` and :data:`HASH_OMITTED_AT_LEGACY_VALUE_OF_METHOD`.
     """
     described = spec.to_dict()
-    for section, legacy in HASH_OMITTED_AT_LEGACY_VALUE.items():
-        options = described[section]
+    sections = [(described[s], legacy) for s, legacy in HASH_OMITTED_AT_LEGACY_VALUE.items()]
+    sections.append(
+        (described["params"], HASH_OMITTED_AT_LEGACY_VALUE_OF_METHOD.get(spec.method, {}))
+    )
+    for options, legacy in sections:
         for key, value in legacy.items():
             # bool is an int subclass: compare types too, so 0 never stands for False.
             if key in options and type(options[key]) is type(value) and options[key] == value:

@@ -14,6 +14,9 @@ PAPER_DATASET_ALIASES = {"mammo": "mammography"}
 #: A cell is flagged when |ours - paper| exceeds this many times the larger of the two stds.
 FLAG_STD_FACTOR = 2.0
 DAGGER = "†"
+#: A baseline's mean AUC over datasets is "within" the paper's (or a published benchmark's) when
+#: the two means differ by at most this much (the criterion of issue #16).
+FIDELITY_TOLERANCE = 0.03
 
 
 def read_paper_auc(path: Path) -> pd.DataFrame:
@@ -24,6 +27,170 @@ def read_paper_auc(path: Path) -> pd.DataFrame:
         raise ValueError(f"{path}: expected columns {sorted(expected)}, got {list(paper.columns)}")
     paper["dataset"] = paper["dataset"].replace(PAPER_DATASET_ALIASES)
     return paper
+
+
+def read_reference_auc(path: Path) -> pd.DataFrame:
+    """Another system's published AUCs, ``dataset, <method>, <method> ...`` (one column per
+    method, as PyOD's benchmark table), as a long ``dataset, method, auc_mean`` frame with the
+    datasets under canonical names."""
+    wide = pd.read_csv(path)
+    if "dataset" not in wide.columns or len(wide.columns) < 2:
+        raise ValueError(
+            f"{path}: expected a 'dataset' column and one column per method, got "
+            f"{list(wide.columns)}"
+        )
+    long = wide.melt(id_vars="dataset", var_name="method", value_name="auc_mean")
+    long["dataset"] = long["dataset"].replace(PAPER_DATASET_ALIASES)
+    long["auc_mean"] = pd.to_numeric(long["auc_mean"], errors="raise")
+    return long.dropna(subset=["auc_mean"]).reset_index(drop=True)
+
+
+def _mean_comparison(ours: pd.Series, theirs: pd.Series, tolerance: float) -> dict[str, float]:
+    """Means of ``ours`` and ``theirs`` (per-dataset means) over the datasets both have."""
+    both = ours.notna() & theirs.notna()
+    n = int(both.sum())
+    if n == 0:
+        nan = float("nan")
+        return {"n_datasets": 0, "ours": nan, "theirs": nan, "difference": nan,
+                "mean_abs_difference": nan, "within": False}  # fmt: skip
+    ours_mean, theirs_mean = float(ours[both].mean()), float(theirs[both].mean())
+    return {
+        "n_datasets": n,
+        "ours": ours_mean,
+        "theirs": theirs_mean,
+        "difference": ours_mean - theirs_mean,
+        "mean_abs_difference": float((ours[both] - theirs[both]).abs().mean()),
+        "within": bool(abs(ours_mean - theirs_mean) <= tolerance + 1e-12),
+    }
+
+
+def baseline_fidelity(
+    compared: pd.DataFrame,
+    methods: Sequence[str],
+    datasets: Sequence[str],
+    paper_variant: str,
+    reference: pd.DataFrame | None = None,
+    reference_variant: str | None = None,
+    tolerance: float = FIDELITY_TOLERANCE,
+) -> pd.DataFrame:
+    """Per method: its mean AUC over datasets beside the paper's and a published reference's.
+
+    Parameters
+    ----------
+    compared : DataFrame
+        Per-cell summary (:func:`compare_with_paper`): ``dataset, method, sweep_value``
+        (the variant), ``auc_mean`` (ours, over seeds) and ``paper_mean``.
+    methods, datasets : sequence of str
+        The rows of the result and the datasets considered.
+    paper_variant : str
+        The variant whose cells are compared with the paper.
+    reference : DataFrame, optional
+        ``dataset, method, auc_mean`` of the reference (:func:`read_reference_auc`); only its
+        methods get reference columns.
+    reference_variant : str, optional
+        The variant whose cells are compared with ``reference``.
+    tolerance : float
+        Largest ``|ours - theirs|`` of the means counted as within.
+
+    Returns
+    -------
+    DataFrame
+        One row per method. Paper columns: ``n_datasets`` (where ours and the paper both have
+        a value; the means are over these), ``ours_mean``, ``paper_mean``, ``difference`` (ours
+        − paper, of the means), ``mean_abs_difference`` (mean over datasets of |ours − paper|),
+        ``within_tolerance``. Reference columns, the same with the ``reference_`` prefix
+        (``reference_ours_mean``: our mean over the datasets the reference covers); NaN, 0 and
+        False for methods the reference does not have.
+    """
+    index = pd.Index(list(datasets), name="dataset")
+
+    def ours_of(variant: str | None, method: str) -> pd.Series:
+        cells = compared[(compared["method"] == method) & (compared["sweep_value"] == variant)]
+        return cells.set_index("dataset")["auc_mean"].reindex(index).astype(float)
+
+    rows = []
+    for method in methods:
+        cells = compared[compared["method"] == method].drop_duplicates("dataset")
+        paper = cells.set_index("dataset")["paper_mean"].reindex(index).astype(float)
+        vs_paper = _mean_comparison(ours_of(paper_variant, method), paper, tolerance)
+        row = {
+            "method": method,
+            "n_datasets": vs_paper["n_datasets"],
+            "ours_mean": vs_paper["ours"],
+            "paper_mean": vs_paper["theirs"],
+            "difference": vs_paper["difference"],
+            "mean_abs_difference": vs_paper["mean_abs_difference"],
+            "within_tolerance": vs_paper["within"],
+        }
+        theirs = pd.Series(np.nan, index=index)
+        if reference is not None and method in set(reference["method"]):
+            published = reference[reference["method"] == method].set_index("dataset")
+            theirs = published["auc_mean"].reindex(index).astype(float)
+        vs_reference = _mean_comparison(ours_of(reference_variant, method), theirs, tolerance)
+        row.update(
+            {
+                "reference_n_datasets": vs_reference["n_datasets"],
+                "reference_ours_mean": vs_reference["ours"],
+                "reference_mean": vs_reference["theirs"],
+                "reference_difference": vs_reference["difference"],
+                "reference_mean_abs_difference": vs_reference["mean_abs_difference"],
+                "reference_within_tolerance": vs_reference["within"],
+            }
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def markdown_fidelity_tables(
+    fidelity: pd.DataFrame,
+    settings: Mapping[str, str],
+    reference_settings: Mapping[str, str],
+    reference_name: str = "reference",
+    n_datasets: int | None = None,
+    tolerance: float = FIDELITY_TOLERANCE,
+) -> str:
+    """The two Markdown tables of :func:`baseline_fidelity`: every method against the paper, and
+    the methods the reference has against it (omitted when it has none).
+
+    ``settings`` / ``reference_settings``: per method, the protocol its compared runs used.
+    ``n_datasets``: the experiment's dataset count; means over fewer datasets are marked.
+    """
+
+    def count(n: int) -> str:
+        return f"{n}" if n_datasets is None or n == n_datasets else f"{n} of {n_datasets}"
+
+    def within(ok: bool, n: int) -> str:
+        return "—" if n == 0 else ("yes" if ok else "**no**")
+
+    lines = [
+        "| Baseline | Runs compared (protocol) | Datasets | Ours | Paper | Ours − paper "
+        rf"| Mean \|Δ\| per dataset | Within {tolerance:g} |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in fidelity.itertuples():
+        lines.append(
+            f"| {row.method} | {settings.get(row.method, '')} | {count(row.n_datasets)} "
+            f"| {_fmt(row.ours_mean)} | {_fmt(row.paper_mean)} | {_signed(row.difference)} "
+            f"| {_fmt(row.mean_abs_difference)} | {within(row.within_tolerance, row.n_datasets)} |"
+        )
+    compared = fidelity[fidelity["reference_n_datasets"] > 0]
+    if compared.empty:
+        return "\n".join(lines) + "\n"
+    lines += [
+        "",
+        f"| Baseline | Runs compared (protocol) | Datasets | Ours | {reference_name} "
+        rf"| Ours − {reference_name} | Mean \|Δ\| per dataset | Within {tolerance:g} |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in compared.itertuples():
+        lines.append(
+            f"| {row.method} | {reference_settings.get(row.method, '')} "
+            f"| {row.reference_n_datasets} | {_fmt(row.reference_ours_mean)} "
+            f"| {_fmt(row.reference_mean)} | {_signed(row.reference_difference)} "
+            f"| {_fmt(row.reference_mean_abs_difference)} "
+            f"| {within(row.reference_within_tolerance, row.reference_n_datasets)} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def read_paper_rank(path: Path) -> pd.Series:

@@ -3,8 +3,8 @@
 Inputs are random matrices with NaN, infinities, huge (up to 1.8e308) and tiny (subnormal)
 magnitudes, constant columns, duplicated rows, one feature, fewer rows than a mini-batch, integer
 and float32 dtypes, pandas DataFrames and non-contiguous views. For every detector (the three
-flow presets, a float64 flow, and the seven baselines, all with tiny networks and one or two
-epochs) each input must either
+flow presets, a float64 flow, the seven baselines and their two alternative implementations,
+all with tiny networks and one or two epochs) each input must either
 
 - fit, with finite training scores of the right shape, and score its training rows and a second
   random matrix with finite scores of the right shape or a clear ``ValueError``, or
@@ -47,8 +47,12 @@ EXAMPLE_TIMEOUT_S = 30
 FLOW = dict(n_couplings=2, hidden_features=8, epochs=2, batch_size=16, device="cpu")
 TINY_BASELINES = {
     "ae": dict(epochs=1, hidden_features=8, latent_features=2, device="cpu"),
+    "ae_pyod": dict(epochs=1, hidden_features=8, latent_features=2, device="cpu"),
     "vae": dict(epochs=1, hidden_features=8, latent_features=2, device="cpu"),
     "deep_svdd": dict(
+        epochs=1, pretrain_epochs=1, hidden_features=8, latent_features=2, device="cpu"
+    ),
+    "deep_svdd_ruff": dict(
         epochs=1, pretrain_epochs=1, hidden_features=8, latent_features=2, device="cpu"
     ),
     "so_gaal": dict(stop_epochs=1),
@@ -74,8 +78,10 @@ EXAMPLES = {name: 30 for name in DETECTORS} | {
     "RobustRealNVP": 20,
     "RealNVP-float64": 20,
     "ae": 25,
+    "ae_pyod": 25,
     "vae": 25,
     "deep_svdd": 25,
+    "deep_svdd_ruff": 25,
     "so_gaal": 25,
 }
 MAX_ROWS, MAX_FEATURES = 40, 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,8 @@ from reproduce.config import (
 )
 from reproduce.registry import get_method
 from reproduce.spec import ORACLE_CONTAMINATION, ORACLE_DATASET_CONTAMINATION, RunSpec
+
+ROOT = Path(__file__).resolve().parents[1]
 
 VALID = """
 [experiments.demo]
@@ -208,7 +211,7 @@ def test_variants_expand_like_a_sweep_axis_in_toml_order():
     assert other["RealNVP"].params_dict["epochs"] == 3
     assert other["RobustRealNVP"].params_dict["trim_ratio"] == ORACLE_DATASET_CONTAMINATION
     assert other["RobustRealNVP"].params_dict["lipschitz_k"] == 1.5
-    assert other["IF"].params_dict == {}
+    assert other["IF"].params_dict == {"input_scaling": "none"}  # the registry default
     assert [experiment.is_base_variant(v.name) for v in experiment.variants] == [
         True,
         False,
@@ -255,7 +258,7 @@ def test_a_variant_repeating_the_defaults_is_the_base_variant():
         ),
         (
             VARIANTS.replace('"protocol_comparison"', '"auc_table"'),
-            r"only report = 'protocol_comparison' uses variants",
+            r"only report = 'protocol_comparison' or 'baseline_fidelity' uses variants",
         ),
         (
             VARIANTS + "\n[experiments.cmp.sweep]\nsection = 'data'\nkey = 'k'\nvalues = [1]\n",
@@ -331,3 +334,80 @@ def test_flow_defaults_record_the_coupling_form_and_masks():
     for method in ("RobustRealNVP", "TrimRealNVP", "RealNVP"):
         defaults = get_method(method).defaults
         assert defaults["coupling_form"] == "shift-scale" and defaults["masks"] == "partition"
+
+
+FIDELITY = VARIANTS.replace('report = "protocol_comparison"', 'report = "baseline_fidelity"')
+FIDELITY = FIDELITY.replace(
+    'methods = ["RobustRealNVP", "RealNVP", "IF"]',
+    'methods = ["RobustRealNVP", "RealNVP", "IF"]\n'
+    'reference_auc = "ref.csv"\nreference_variant = "other"',
+)
+
+
+def test_baseline_fidelity_names_its_reference_and_its_variant():
+    (experiment,) = parse_config(FIDELITY, "fidelity.toml")
+    assert experiment.report == "baseline_fidelity"
+    assert (experiment.reference_auc, experiment.reference_variant) == ("ref.csv", "other")
+    assert experiment.is_base_variant("project") and not experiment.is_base_variant("other")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (FIDELITY.replace('reference_variant = "other"\n', ""), "give both 'reference_auc'"),
+        (
+            FIDELITY.replace('reference_variant = "other"', 'reference_variant = "pyod"'),
+            r"reference_variant: 'pyod' is not a variant: \['project', 'other', 'bare'\]",
+        ),
+        (
+            VARIANTS.replace(
+                "seeds = ", 'reference_auc = "r.csv"\nreference_variant = "o"\nseeds = '
+            ),
+            "only report = 'baseline_fidelity' uses reference_auc",
+        ),
+        (
+            FIDELITY.replace(
+                'label = "project protocol"', 'label = "p"\ndata = { seed_offset = 1 }'
+            ).replace("[experiments.cmp.variants.bare]", ""),
+            "needs a variant without overrides",
+        ),
+    ],
+)
+def test_bad_baseline_fidelity_configs_name_file_and_key(text, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        parse_config(text, "bad.toml")
+    assert str(info.value).startswith("bad.toml: experiments.cmp")
+
+
+def test_the_shipped_baseline_fidelity_experiment():
+    """Its project variant is table1's baseline runs; its PyOD variant standardises the inputs of
+    IF, LOF and OCSVM only (OCSVM's default already: the same runs)."""
+    experiments = {e.name: e for e in load_experiments(["table1", "protocols"])}
+    experiment = experiments["table1_baselines"]
+    assert experiment.methods == ("AE", "VAE", "SO-GAAL", "Deep-SVDD", "OCSVM", "LOF", "IF")
+    assert experiment.reference_variant == "pyod"
+    assert (ROOT / "results" / "paper" / experiment.reference_auc).is_file()
+    table1 = {p.spec.run_id for p in expand(experiments["table1"])}
+    points = expand(experiment)
+    assert {p.spec.run_id for p in points if p.sweep_value == "project"} <= table1
+    pyod = {(p.spec.method, p.spec.run_id in table1) for p in points if p.sweep_value == "pyod"}
+    assert pyod == {
+        ("AE", True), ("VAE", True), ("SO-GAAL", True), ("Deep-SVDD", True),
+        ("OCSVM", True), ("LOF", False), ("IF", False),
+    }  # fmt: skip
+    for point in points:
+        if point.sweep_value == "pyod" and point.spec.method in ("IF", "LOF", "OCSVM"):
+            assert point.spec.params_dict["input_scaling"] == "standard"
+
+
+def test_baseline_methods_record_their_implementation_and_input_scaling():
+    (table1,) = [e for e in load_experiments(["table1"]) if e.name == "table1"]
+    params = {p.spec.method: p.spec.params_dict for p in expand(table1, datasets=["glass"])}
+    assert params["AE"] == {"implementation": "authors", "input_scaling": "none"}
+    assert params["Deep-SVDD"] == {"implementation": "authors", "input_scaling": "none"}
+    assert params["OCSVM"] == {"input_scaling": "standard"}
+    for method in ("VAE", "SO-GAAL", "LOF", "IF"):
+        assert params[method] == {"input_scaling": "none"}
+    (table2,) = [e for e in load_experiments(["table2"]) if e.name == "table2"]
+    # On CIFAR-10 the authors ran PyOD's OCSVM() on their min-max features (REFERENCE §9).
+    assert table2.method_params("OCSVM") == {"input_scaling": "none"}

@@ -671,3 +671,184 @@ params.RealNVP = { masks = "authors" }
         "the verdict depends on the protocol — holds under the project protocol, does not hold "
         "under the authors' protocol." in report
     )
+
+
+# ---------------------------------------------------------------------- baseline fidelity
+def fidelity_cells() -> pd.DataFrame:
+    """Two methods, three datasets, variants ``project`` and ``ref`` (NaN: no done run)."""
+    ours = {
+        ("A", "project"): [0.80, 0.60, 0.90],
+        ("A", "ref"): [0.82, 0.58, 0.88],
+        ("B", "project"): [0.50, np.nan, 0.70],
+        ("B", "ref"): [0.50, np.nan, 0.70],
+    }
+    paper = {"A": [0.70, 0.65, np.nan], "B": [0.60, 0.60, 0.80]}
+    rows = [
+        {
+            "dataset": dataset,
+            "method": method,
+            "sweep_value": variant,
+            "auc_mean": values[i],
+            "paper_mean": paper[method][i],
+        }
+        for (method, variant), values in ours.items()
+        for i, dataset in enumerate(["d1", "d2", "d3"])
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_baseline_fidelity_arithmetic():
+    from reproduce.tables import baseline_fidelity
+
+    reference = pd.DataFrame(
+        {"dataset": ["d1", "d3"], "method": ["A", "A"], "auc_mean": [0.80, 0.95]}
+    )
+    table = baseline_fidelity(
+        fidelity_cells(), ["A", "B"], ["d1", "d2", "d3"], "project", reference, "ref"
+    ).set_index("method")
+    a, b = table.loc["A"], table.loc["B"]
+    # A vs paper: d3 has no paper value -> d1, d2: ours 0.70, paper 0.675
+    assert a["n_datasets"] == 2
+    assert a["ours_mean"] == pytest.approx(0.70) and a["paper_mean"] == pytest.approx(0.675)
+    assert a["difference"] == pytest.approx(0.025)
+    assert a["mean_abs_difference"] == pytest.approx((0.10 + 0.05) / 2)
+    assert a["within_tolerance"]
+    # A vs the reference, from the ref variant: d2 has no reference value -> d1, d3
+    assert a["reference_n_datasets"] == 2
+    assert a["reference_ours_mean"] == pytest.approx((0.82 + 0.88) / 2)
+    assert a["reference_mean"] == pytest.approx((0.80 + 0.95) / 2)
+    assert a["reference_difference"] == pytest.approx(-0.025)
+    assert a["reference_mean_abs_difference"] == pytest.approx((0.02 + 0.07) / 2)
+    assert a["reference_within_tolerance"]
+    # B: d2 has no run -> d1, d3: ours 0.60, paper 0.70, outside 0.03; no reference value
+    assert (b["n_datasets"], b["ours_mean"], b["paper_mean"]) == (2, pytest.approx(0.6), 0.7)
+    assert b["difference"] == pytest.approx(-0.1) and not b["within_tolerance"]
+    assert b["reference_n_datasets"] == 0 and np.isnan(b["reference_mean"])
+    assert not b["reference_within_tolerance"]
+    # The tolerance decides "within".
+    strict = baseline_fidelity(
+        fidelity_cells(), ["A"], ["d1", "d2", "d3"], "project", tolerance=0.02
+    )
+    assert not strict.loc[0, "within_tolerance"]
+
+
+def test_reference_results_are_read_long_with_canonical_names(tmp_path):
+    from reproduce.tables import read_reference_auc
+
+    path = tmp_path / "ref.csv"
+    path.write_text("dataset,IF,LOF\nmammo,.9,\npima,.68,.63\n")
+    long = read_reference_auc(path)
+    assert sorted(zip(long["dataset"], long["method"], long["auc_mean"])) == [
+        ("mammography", "IF", 0.9), ("pima", "IF", 0.68), ("pima", "LOF", 0.63),
+    ]  # fmt: skip
+    shipped = read_reference_auc(PAPER_DIR / "pyod_benchmark_odds_roc.csv")
+    assert set(shipped["method"]) == {"IF", "LOF", "OCSVM"} and shipped["dataset"].nunique() == 13
+    path.write_text("name,IF\npima,.6\n")
+    with pytest.raises(ValueError, match="'dataset' column"):
+        read_reference_auc(path)
+
+
+FIDELITY = """
+[experiments.fid]
+title = "Toy baselines beside the paper and a benchmark"
+report = "baseline_fidelity"
+datasets = ["toy-a", "toy-b", "toy-c"]
+seeds = [0, 1]
+methods = ["Toy", "ToyB"]
+paper_auc = "paper.csv"
+reference_auc = "pyod_bench.csv"
+reference_variant = "noisy"
+
+[experiments.fid.variants.project]
+label = "project protocol"
+
+[experiments.fid.variants.noisy]
+label = "noisy protocol"
+
+[experiments.fid.variants.noisy.params.Toy]
+noise = 0.5
+"""
+
+
+def test_baseline_fidelity_report_from_stored_runs(tmp_path):
+    (experiment,) = parse_config(FIDELITY, "fid.toml")
+    store = RunStore(tmp_path / "runs")
+    for point in expand(experiment):
+        if not store.record_path(point.spec.run_id).exists():  # ToyB's runs are shared
+            store.write(synthetic_record(point.spec, protocol_auc(point)))
+    paper_dir = tmp_path / "paper"
+    paper_dir.mkdir()
+    pd.DataFrame(
+        {
+            "dataset": ["toy-a", "toy-b", "toy-a", "toy-b", "toy-c"],
+            "method": ["Toy", "Toy", "ToyB", "ToyB", "ToyB"],
+            "auc_mean": [0.90, 0.70, 0.80, 0.80, 0.60],
+            "auc_std": [0.01] * 5,
+        }
+    ).to_csv(paper_dir / "paper.csv", index=False)
+    (paper_dir / "pyod_bench.csv").write_text("dataset,Toy\ntoy-a,.80\ntoy-c,.50\n")
+    out = tmp_path / "out"
+    builder = ReportBuilder(store, out, paper_dir, causes_path=tmp_path / "none.toml")
+    report = builder.build([experiment], command="pytest").read_text()
+
+    table = pd.read_csv(out / "tables" / "fid_fidelity.csv").set_index("method")
+    # Toy, project: toy-a 0.905, toy-b 0.805 (toy-c has no paper value); paper 0.90, 0.70
+    assert table.loc["Toy", "n_datasets"] == 2
+    assert table.loc["Toy", "ours_mean"] == pytest.approx(0.855)
+    assert table.loc["Toy", "paper_mean"] == pytest.approx(0.80)
+    assert table.loc["Toy", "mean_abs_difference"] == pytest.approx((0.005 + 0.105) / 2)
+    assert not table.loc["Toy", "within_tolerance"]
+    # Toy, noisy runs vs the benchmark: toy-a 0.805, toy-c 0.605 against 0.80, 0.50
+    assert table.loc["Toy", "reference_ours_mean"] == pytest.approx(0.705)
+    assert table.loc["Toy", "reference_mean"] == pytest.approx(0.65)
+    # ToyB: 0.855, 0.755, 0.655 vs 0.80, 0.80, 0.60 -> 0.755 vs 0.7333
+    assert table.loc["ToyB", "ours_mean"] == pytest.approx(0.755)
+    assert table.loc["ToyB", "within_tolerance"]
+    assert table.loc["ToyB", "reference_n_datasets"] == 0
+
+    md = (out / "tables" / "fid_fidelity.md").read_text()
+    assert "| Toy | `project` | 2 of 3 | 0.855 | 0.800 | +0.055 | 0.055 | **no** |" in md
+    assert "| ToyB | `project` | 3 | 0.755 | 0.733 | +0.022 | 0.052 | yes |" in md
+    assert "| Toy | `noisy` | 2 | 0.705 | 0.650 | +0.055 | 0.055 | **no** |" in md
+    assert "ToyB | `noisy`" not in md  # the benchmark has no ToyB
+    assert "| Baseline | Runs compared (protocol) | Datasets | Ours | PyOD |" in md
+    assert "`noisy` — noisy protocol: Toy: noise = 0.5." in report
+    cells = pd.read_csv(out / "tables" / "fid_auc.csv").set_index(["dataset", "method", "variant"])
+    assert cells.loc[("toy-a", "Toy", "noisy"), "reference_mean"] == pytest.approx(0.80)
+    assert np.isnan(cells.loc[("toy-a", "Toy", "project"), "reference_mean"])
+    assert "flag" not in builder.section(experiment).compared.columns
+    # Toy methods are no baselines: the protocol section has no baseline table.
+    assert "### Baselines: implementation" not in report
+
+
+def test_protocol_section_lists_each_baselines_implementation_and_input_scaling():
+    from reproduce.config import load_experiments
+    from reproduce.report import baseline_protocol_lines
+
+    (table1,) = [e for e in load_experiments(["table1"]) if e.name == "table1"]
+    lines = baseline_protocol_lines([table1])
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in lines if line.startswith("| ")}
+    assert set(rows) >= {"AE", "VAE", "SO-GAAL", "Deep-SVDD", "OCSVM", "LOF", "IF"}
+    assert "RobustRealNVP" not in rows
+    assert "`ae` (`implementation = 'authors'`)" in rows["AE"]
+    assert "`implementation = 'pyod'` (`ae_pyod`)" in rows["AE"]
+    assert "`implementation = 'ruff'` (`deep_svdd_ruff`)" in rows["Deep-SVDD"]
+    assert "| `standard` |" in rows["OCSVM"] and "| `none` |" in rows["LOF"]
+    assert "PyOD" in rows["OCSVM"].split("| `standard` |")[1]  # the reason is shown
+
+
+def test_runs_shared_by_variants_are_written_once_and_read_back(tmp_path):
+    """ToyB is the same run in both variants: one row of the results CSV, found by both when the
+    report is rendered from that file."""
+    (experiment,) = parse_config(FIDELITY, "fid.toml")
+    store = RunStore(tmp_path / "runs")
+    for point in expand(experiment):
+        if not store.record_path(point.spec.run_id).exists():
+            store.write(synthetic_record(point.spec, protocol_auc(point)))
+    out = tmp_path / "out"
+    ReportBuilder(store, out, PAPER_DIR).build([experiment], command="pytest")
+    results = pd.read_csv(out / "fid.csv")
+    assert results["run_id"].is_unique and len(results) == 3 * 2 * 3  # Toy twice, ToyB once
+    again = ReportBuilder(RunStore(tmp_path / "empty"), out, PAPER_DIR, runs_from="csv")
+    section = again.section(experiment)
+    assert section.counts == {"done": 24, "failed": 0, "missing": 0}

@@ -143,24 +143,47 @@ def test_options_at_their_legacy_value_hash_as_if_absent():
     assert set(HASH_OMITTED_AT_LEGACY_VALUE) == {"params", "data_options"}
 
 
-def test_the_old_form_reproduces_the_ids_of_the_committed_table1_flows():
-    """The committed Table 1 flow runs were computed with x * exp(s) + t: the spec that asks for
-    that form by name finds them; the new default is a new run."""
-    import pandas as pd
+def test_baseline_options_at_their_legacy_value_hash_as_if_absent():
+    """input_scaling = "none" is what every baseline did before the option; the implementation
+    each baseline method ran before the authors' networks is per method (AE: PyOD's, Deep-SVDD:
+    the Ruff-style one). Any other value, or a legacy value of another method, is hashed."""
+    old = {m: RunSpec.create("glass", m, 0).run_id for m in ("AE", "Deep-SVDD", "OCSVM", "IF")}
 
+    def new(method, **params):
+        return RunSpec.create("glass", method, 0, params=params).run_id
+
+    assert new("IF", input_scaling="none") == old["IF"]
+    assert new("IF", input_scaling="standard") != old["IF"]
+    assert new("OCSVM", input_scaling="standard") != old["OCSVM"]
+    assert new("AE", implementation="pyod", input_scaling="none") == old["AE"]
+    assert new("AE", implementation="authors", input_scaling="none") != old["AE"]
+    assert new("Deep-SVDD", implementation="ruff", input_scaling="none") == old["Deep-SVDD"]
+    assert new("Deep-SVDD", implementation="pyod") != old["Deep-SVDD"]
+    assert new("AE", implementation="ruff") != old["AE"]
+    record = RunSpec.create("glass", "AE", 0, params={"implementation": "pyod"}).to_dict()
+    assert record["params"] == {"implementation": "pyod"}  # records keep every option
+
+
+def test_the_earlier_baselines_reproduce_the_ids_of_table1_runs_computed_before():
+    """Table 1's AE and Deep-SVDD runs were PyOD's AutoEncoder and the Ruff-style Deep SVDD, its
+    OCSVM ran on unscaled inputs: the specs that ask for those by name find the runs computed
+    then (ids of results/table1.csv before issue 16); the new defaults are new runs; the other
+    baselines keep their ids."""
     from reproduce.config import expand, load_experiments
 
-    committed = pd.read_csv(ROOT / "results" / "table1_protocols.csv")
+    before = {
+        "AE": ("glass__AE__s0__08a66f7b98931ebf", {"implementation": "pyod"}),
+        "Deep-SVDD": ("glass__Deep-SVDD__s0__049a3eed1bf79507", {"implementation": "ruff"}),
+        "OCSVM": ("glass__OCSVM__s0__5b160fc4f55a19d4", {"input_scaling": "none"}),
+        "IF": ("glass__IF__s0__106c576bfa3b4be3", {}),
+        "VAE": ("glass__VAE__s0__b43c4e92afd1f44c", {}),
+    }
     table1 = next(e for e in load_experiments(["table1"]) if e.name == "table1")
-    points = [p for p in expand(table1) if p.spec.method == "RobustRealNVP"]
-    new_ids = {p.spec.run_id for p in points}
-    old_ids = {
-        RunSpec.create(
-            p.spec.dataset, p.spec.method, p.spec.seed,
-            params={**p.spec.params_dict, "coupling_form": "scale-shift"},
-            data_options=p.spec.data_options_dict,
-        ).run_id
-        for p in points
-    }  # fmt: skip
-    stored = set(committed.loc[committed["sweep_value"] == "scale_shift", "run_id"])
-    assert old_ids <= stored and not new_ids & stored
+    points = expand(table1, datasets=["glass"], seeds=[0], methods=list(before))
+    assert len(points) == len(before)
+    for point in points:
+        spec = point.spec
+        old_id, legacy = before[spec.method]
+        assert (spec.run_id == old_id) is (not legacy), spec.method
+        old = RunSpec.create(spec.dataset, spec.method, 0, {**spec.params_dict, **legacy})
+        assert old.run_id == old_id, spec.method
