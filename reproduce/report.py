@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from reproduce import cli
-from reproduce.config import ConfigError, Experiment, expand
+from reproduce.config import ConfigError, Experiment, expand, load_experiments
 from reproduce.results import (
     auc_matrix,
     csv_run_rows,
@@ -1055,6 +1055,12 @@ def build_parser() -> argparse.ArgumentParser:
 def render(args: argparse.Namespace, command: str) -> Path:
     """Build the report for parsed ``args`` (shared with ``reproduce.all``)."""
     experiments = cli.selected_experiments(args)
+    filters = {"datasets": args.datasets, "seeds": args.seeds, "methods": args.methods}
+    if args.paper_report:
+        # results/ holds the whole paper's report: whatever was selected to run, every paper
+        # experiment is rendered, from the store or else the committed results CSVs.
+        experiments = load_experiments(["paper"])
+        filters = {"datasets": None, "seeds": None, "methods": None}
     builder = ReportBuilder(
         RunStore(args.store),
         args.out,
@@ -1062,13 +1068,7 @@ def render(args: argparse.Namespace, command: str) -> Path:
         causes_path=args.causes,
         runs_from=args.runs_from,
     )
-    return builder.build(
-        experiments,
-        command=command,
-        datasets=args.datasets,
-        seeds=args.seeds,
-        methods=args.methods,
-    )
+    return builder.build(experiments, command=command, **filters)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
