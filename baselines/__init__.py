@@ -19,7 +19,7 @@ from baselines.registry import (
     VAEDetector,
     make_baseline,
 )
-from baselines.runtime import thread_budget
+from rrnvp.runtime import ThreadBudget
 
 __all__ = [
     "BASELINES",
@@ -33,5 +33,5 @@ __all__ = [
     "SOGAALDetector",
     "VAEDetector",
     "make_baseline",
-    "thread_budget",
+    "ThreadBudget",
 ]

@@ -24,6 +24,7 @@ from reproduce.environment import host_facts, package_versions
 from reproduce.registry import EstimatorFactory, SplitLoader
 from reproduce.spec import ORACLE_CONTAMINATION, ORACLE_DATASET_CONTAMINATION, RunSpec
 from reproduce.store import RunRecord, sha256_bytes
+from rrnvp.runtime import ThreadBudget
 
 logger = logging.getLogger(__name__)
 
@@ -82,42 +83,6 @@ def jsonable(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | str):
         return value
     return repr(value)
-
-
-class ThreadLimit:
-    """Thread budget of one run: BLAS/OpenMP pools (threadpoolctl) and torch's intra-op pool.
-
-    Torch is only touched once something has imported it (the detectors import it when they are
-    built), so runs of torch-free methods do not pay for importing it; :meth:`apply_to_torch` is
-    called again after the estimator is built. The previous torch setting is restored on exit.
-    """
-
-    def __init__(self, n_threads: int) -> None:
-        self.n_threads = n_threads
-        self._previous_torch: int | None = None
-        self._limits: Any = None
-
-    def apply_to_torch(self) -> None:
-        """Set torch's intra-op threads if torch is loaded (remembering the old value once)."""
-        torch = sys.modules.get("torch")
-        if torch is None:
-            return
-        if self._previous_torch is None:
-            self._previous_torch = torch.get_num_threads()
-        torch.set_num_threads(self.n_threads)
-
-    def __enter__(self) -> ThreadLimit:
-        from threadpoolctl import threadpool_limits
-
-        self._limits = threadpool_limits(limits=self.n_threads)
-        self.apply_to_torch()
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self._limits.restore_original_limits()
-        torch = sys.modules.get("torch")
-        if torch is not None and self._previous_torch is not None:
-            torch.set_num_threads(self._previous_torch)
 
 
 def split_contaminations(split: Any) -> tuple[float, float]:
@@ -270,7 +235,7 @@ def _environment(job: RunJob, estimator: Any) -> dict[str, Any]:
     }
 
 
-def _run(job: RunJob, state: dict[str, Any], limit: ThreadLimit) -> RunOutcome:
+def _run(job: RunJob, state: dict[str, Any], limit: ThreadBudget) -> RunOutcome:
     spec = job.spec
     state["phase"] = "load"
     split = job.loader(
@@ -393,7 +358,7 @@ def execute_run(job: RunJob) -> RunOutcome:
     started = time.perf_counter()
     state: dict[str, Any] = {"phase": "start"}
     try:
-        with ThreadLimit(job.n_threads) as limit:
+        with ThreadBudget(job.n_threads) as limit:
             outcome = _run(job, state, limit)
     except Exception as exc:  # recorded with its traceback, never swallowed
         record = failed_record(

@@ -25,6 +25,7 @@ from rrnvp.base import ThresholdLabelsMixin
 from rrnvp.coupling_ops import COUPLING_FORMS, MASK_SCHEMES
 from rrnvp.flow import RealNVPFlow
 from rrnvp.linear import SPECTRAL_NORM_MODES
+from rrnvp.runtime import derive_seed, resolve_device
 from rrnvp.training import make_optimizer, train_step
 from rrnvp.trimming import trim_ratio_at_epoch
 
@@ -40,41 +41,6 @@ class TrainingDivergedError(FloatingPointError, ValueError):
     Also a ``ValueError``: the cause is a value the model cannot handle (unscaled data, an
     absurd learning rate), so ``except ValueError`` catches it like any other bad input.
     """
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """Turn ``"auto"`` into ``cuda`` when available (else ``cpu``); validate anything else."""
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}"
-        ) from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was requested but CUDA is not available")
-    return resolved
-
-
-def _seed_from(random_state: Any) -> int:
-    """A 63-bit torch seed drawn from a scikit-learn style ``random_state``."""
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(0, 2**31 - 1)) * 2**31 + int(
-            random_state.randint(0, 2**31 - 1)
-        )
-    if random_state is None:
-        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> 1)
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise ValueError(f"random_state must be non-negative, got {random_state}")
-        return int(np.random.SeedSequence(int(random_state)).generate_state(1, np.uint64)[0] >> 1)
-    raise ValueError(
-        "random_state must be None, a non-negative int or a numpy RandomState, "
-        f"got {random_state!r}"
-    )
 
 
 class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
@@ -349,7 +315,7 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         X = self._validate_X(X, reset=True)
         device = resolve_device(self.device)
         torch_dtype = _DTYPES[self.dtype]
-        generator = torch.Generator().manual_seed(_seed_from(self.random_state))
+        generator = torch.Generator().manual_seed(derive_seed(self.random_state, bits=63))
 
         flow = self._build_flow(X.shape[1], generator).to(device)
         optimizer = make_optimizer(flow, float(self.learning_rate))
@@ -568,7 +534,7 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
-        generator = torch.Generator().manual_seed(_seed_from(random_state))
+        generator = torch.Generator().manual_seed(derive_seed(random_state, bits=63))
         return self.flow_.sample(int(n_samples), generator).cpu().numpy().astype(np.float64)
 
     def __sklearn_tags__(self):
