@@ -82,5 +82,7 @@ def test_the_package_exports_lazily_and_the_helpers_need_no_torch():
     assert set(rrnvp.__all__) - {"__version__"} == set(rrnvp._PUBLIC)
     assert all(getattr(rrnvp, name) is not None for name in rrnvp._PUBLIC)
     code = "import sys, rrnvp.files, rrnvp.runtime; print('torch' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"
