@@ -25,7 +25,7 @@ from baselines.registry import (
     VAEDetector,
     make_baseline,
 )
-from baselines.runtime import thread_budget
+from rrnvp.runtime import ThreadBudget
 
 __all__ = [
     "ALTERNATIVES",
@@ -42,5 +42,5 @@ __all__ = [
     "SOGAALDetector",
     "VAEDetector",
     "make_baseline",
-    "thread_budget",
+    "ThreadBudget",
 ]

@@ -30,9 +30,10 @@ from sklearn.base import BaseEstimator
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from baselines.runtime import derive_seed, isolated_global_rngs, stdout_to_log, thread_budget
+from baselines.runtime import isolated_global_rngs, stdout_to_log
 from rrnvp.base import ThresholdLabelsMixin
-from rrnvp.detector import TrainingDivergedError, resolve_device
+from rrnvp.detector import TrainingDivergedError
+from rrnvp.runtime import ThreadBudget, derive_seed, resolve_device
 
 logger = logging.getLogger(__name__)
 
@@ -297,7 +298,7 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
     def _running(self, seed: int) -> Iterator[None]:
         """Context of every call into the wrapped model: threads, isolated RNGs, prints logged."""
         with (
-            thread_budget(self.n_threads),
+            ThreadBudget(self.n_threads),
             isolated_global_rngs(seed, torch_rng=self.spec.uses_torch),
             stdout_to_log(logger, verbose=self.verbose),
         ):

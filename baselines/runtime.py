@@ -5,8 +5,8 @@ PyOD's deep detectors seed the *global* RNGs (``random``, ``numpy.random``, ``to
 while training and even while scoring (the VAE samples its latent code in ``decision_function``).
 The adapter therefore never lets them touch the caller's state: every call into a wrapped model
 runs inside :func:`isolated_global_rngs`, which saves all of these states, seeds them from the
-detector's own seed, and restores them afterwards, and inside :func:`thread_budget`, which caps
-torch's intra-op threads and every BLAS/OpenMP pool that threadpoolctl can see.
+detector's own seed, and restores them afterwards, and inside :class:`rrnvp.runtime.ThreadBudget`,
+which caps torch's intra-op threads and every BLAS/OpenMP pool that threadpoolctl can see.
 """
 
 from __future__ import annotations
@@ -14,46 +14,12 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import numbers
 import os
 import random
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
-
-_SEED_BOUND = 2**32  # PyOD passes the seed to ``np.random.seed``, which takes 32-bit seeds
-
-
-def derive_seed(random_state: Any) -> int:
-    """A 32-bit seed for one fit, drawn from a scikit-learn style ``random_state``.
-
-    Parameters
-    ----------
-    random_state : int, numpy.random.RandomState or None
-        A non-negative int gives the same seed every time (hashed through ``SeedSequence`` so that
-        neighbouring ints give unrelated streams); a ``RandomState`` is advanced by one draw; None
-        draws fresh OS entropy.
-
-    Returns
-    -------
-    int
-        A seed in ``[0, 2**32)``.
-    """
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(_SEED_BOUND - 1, dtype=np.uint32))
-    if random_state is None:
-        return int(np.random.SeedSequence().generate_state(1)[0])
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise ValueError(f"random_state must be non-negative, got {random_state}")
-        return int(np.random.SeedSequence(int(random_state)).generate_state(1)[0])
-    raise ValueError(
-        "random_state must be None, a non-negative int or a numpy RandomState, "
-        f"got {random_state!r}"
-    )
 
 
 @contextlib.contextmanager
@@ -92,32 +58,6 @@ def isolated_global_rngs(seed: int, *, torch_rng: bool = True) -> Iterator[None]
                 os.environ.pop("PYTHONHASHSEED", None)
             else:
                 os.environ["PYTHONHASHSEED"] = hash_seed
-
-
-@contextlib.contextmanager
-def thread_budget(n_threads: int | None) -> Iterator[None]:
-    """Run the block with at most ``n_threads`` compute threads; restore the previous limits after.
-
-    Limits torch's intra-op pool (``torch.set_num_threads``) and, through threadpoolctl, every
-    BLAS and OpenMP runtime loaded in the process (OpenBLAS, MKL, libgomp, including torch's own).
-    ``None`` leaves everything as it is. Thread counts are process-wide, so the budget is meant for
-    one detector per process (the runner's workers), not for threads of one process.
-
-    Parameters
-    ----------
-    n_threads : int or None
-        Thread budget (>= 1), or None for no limit.
-    """
-    if n_threads is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    with threadpool_limits(limits=int(n_threads)):
-        torch.set_num_threads(int(n_threads))
-        try:
-            yield
-        finally:
-            torch.set_num_threads(previous)
 
 
 class _LineLogger(io.TextIOBase):

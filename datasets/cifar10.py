@@ -40,7 +40,6 @@ from __future__ import annotations
 import logging
 import math
 import numbers
-import os
 from collections import OrderedDict
 from functools import partial
 from pathlib import Path
@@ -60,13 +59,13 @@ from datasets.images import (
 from datasets.preprocessing import fit_preprocessing
 from datasets.registry import Dataset, RegisteredDataset, check_seed, register
 from datasets.splits import Split
+from rrnvp.files import PathLike
 
 if TYPE_CHECKING:
     from datasets.extractors import FeatureExtractor
 
 logger = logging.getLogger(__name__)
 
-PathLike = str | os.PathLike[str]
 
 PAPER_CLASS_NAMES: tuple[str, ...] = tuple(
     "auto" if name == "automobile" else name for name in CIFAR10_CLASSES

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import importlib.resources
 import logging
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,10 +32,10 @@ import torch
 from torch import nn
 
 from datasets.fetch import file_sha256, offline_mode
+from rrnvp.files import PathLike
 
 logger = logging.getLogger(__name__)
 
-PathLike = str | os.PathLike[str]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)

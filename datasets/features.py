@@ -13,13 +13,10 @@ into place, under a lock so that concurrent processes extract once; a second cal
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,12 +29,12 @@ from tqdm import tqdm
 
 from datasets.extractors import FeatureExtractor, Weights, get_extractor
 from datasets.fetch import DatasetFileError
-from datasets.images import ImageCollection, default_cache_dir, write_atomically
-from rrnvp.detector import resolve_device
+from datasets.images import ImageCollection, default_cache_dir
+from rrnvp.files import PathLike, atomic_write
+from rrnvp.runtime import ThreadBudget, resolve_device
 
 logger = logging.getLogger(__name__)
 
-PathLike = str | os.PathLike[str]
 
 CACHE_FORMAT = 1
 LOCK_TIMEOUT_S = 6 * 3600.0
@@ -60,21 +57,6 @@ class FeatureTable:
     features: np.ndarray
     record: dict[str, Any]
     from_cache: bool
-
-
-@contextlib.contextmanager
-def _torch_threads(num_threads: int | None) -> Iterator[None]:
-    if num_threads is None:
-        yield
-        return
-    if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1:
-        raise ValueError(f"num_threads must be a positive integer or None, got {num_threads!r}")
-    previous = torch.get_num_threads()
-    torch.set_num_threads(num_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _check_batch_size(batch_size: int) -> int:
@@ -143,7 +125,7 @@ def extract_features(
     resolved = resolve_device(device)
     weights = weights or extractor.locate_weights(weights_path)
     out = np.empty((len(images), extractor.feature_dim), dtype=np.float32)
-    with _torch_threads(num_threads):
+    with ThreadBudget(num_threads):
         network = extractor.build(weights).eval().to(resolved)
         bar = tqdm(
             total=len(images),
@@ -303,5 +285,5 @@ def load_features(
             with tmp.open("wb") as handle:
                 np.savez(handle, features=features, record=np.array(json.dumps(record)))
 
-        write_atomically(path, write)
+        atomic_write(path, write)
     return FeatureTable(features, {**record, "cache_file": str(path)}, from_cache=False)

@@ -25,7 +25,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,10 +41,10 @@ from datasets.fetch import (
     file_sha256,
     offline_mode,
 )
+from rrnvp.files import PathLike, atomic_write
 
 logger = logging.getLogger(__name__)
 
-PathLike = str | os.PathLike[str]
 
 CIFAR10_CLASSES: tuple[str, ...] = (
     "airplane",
@@ -78,23 +77,6 @@ SOURCE_NAMES = ("auto", "torchvision", "jpeg")
 def default_cache_dir() -> Path:
     """The user cache directory of rrnvp (``platformdirs.user_cache_dir("rrnvp")``)."""
     return Path(platformdirs.user_cache_dir("rrnvp"))
-
-
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then move it into place.
-
-    Readers never see a partial file; on any error the temporary file is removed.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 @dataclass(frozen=True, eq=False)
@@ -287,7 +269,7 @@ def folder_digest(root: PathLike, paths: Sequence[Path], cache_dir: PathLike | N
         digest = listing_digest(root, paths)
         record = {"root": str(root.resolve()), "n_files": len(paths), "sha256": digest}
         try:
-            write_atomically(record_path, lambda tmp: tmp.write_text(json.dumps(record)))
+            atomic_write(record_path, lambda tmp: tmp.write_text(json.dumps(record)))
         except OSError as exc:
             logger.warning("could not store the verification record %s: %s", record_path, exc)
     _FOLDER_DIGESTS[fingerprint] = digest

@@ -9,7 +9,6 @@ and returns float64 ``X`` (letter/satellite are stored as uint8, shuttle as int1
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
 from dataclasses import dataclass
@@ -21,8 +20,7 @@ import numpy as np
 from datasets import fetch
 from datasets.registry import Dataset, RegisteredDataset, register
 from datasets.splits import Split, split_and_preprocess
-
-PathLike = str | os.PathLike[str]
+from rrnvp.files import PathLike
 
 _DROPBOX = "https://www.dropbox.com/s/{key}/{name}.mat?dl=1"
 _PYOD_MIRROR = (

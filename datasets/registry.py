@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rrnvp.files import PathLike
+
 if TYPE_CHECKING:
     from datasets.splits import Split
 
 KINDS: tuple[str, ...] = ("odds", "cifar10", "synthetic")
 """Kinds of dataset the registry knows, in listing order."""
-
-PathLike = str | Path
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,7 +14,6 @@ training draw of seed 0. No scaling by default (the figures plot the raw coordin
 
 from __future__ import annotations
 
-import os
 from functools import partial
 
 import numpy as np
@@ -22,13 +21,12 @@ import numpy as np
 from datasets.preprocessing import check_scaler, fit_preprocessing
 from datasets.registry import Dataset, RegisteredDataset, check_seed, register
 from datasets.splits import Split
+from rrnvp.files import PathLike
 
 ANOMALY_TYPES = ("uniform", "clustered")
 CLUSTER_CENTER = (2.5, 2.5)
 CLUSTER_STD = 0.05
 UNIFORM_LOW, UNIFORM_HIGH = -1.75, 3.25
-
-PathLike = str | os.PathLike[str]
 
 
 def make_two_moons(

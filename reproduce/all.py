@@ -263,6 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if status != "refused":
             store.log_invocation({**entry, "status": status, "summary": summary.line()})
     print(summary.line())
+    if summary.done or summary.failed:
+        print(
+            f"{summary.done + summary.failed} new run record(s) in {store.root}: commit them "
+            f"(git add {store.root}) to resume from them on another machine"
+        )
     if summary.corrupt:
         for line in summary.corrupt_files:
             print(f"  corrupt: {line}")

@@ -9,15 +9,20 @@ import re
 from pathlib import Path
 
 from reproduce.config import (
+    PAPER_CONFIGS,
     ConfigError,
     Experiment,
     check_filters,
+    config_path,
     load_experiments,
     select_experiments,
 )
 
 DEFAULT_STORE = Path("results/runs")
 DEFAULT_OUT = Path("results")
+#: Where the report and the run store of configs other than the paper's go by default
+#: (``results/local/<config>/``, not committed), so they never touch the paper's outputs.
+LOCAL_OUT = Path("results/local")
 DEFAULT_PAPER_DIR = Path("results/paper")
 DEFAULT_CAUSES = Path("results/causes.toml")
 RUN_SOURCES = ("auto", "store", "csv")
@@ -103,16 +108,19 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--store",
         type=Path,
-        default=DEFAULT_STORE,
+        default=None,
         metavar="DIR",
-        help=f"run store: one JSON file per run (default: {DEFAULT_STORE})",
+        help=f"run store: one JSON file per run (default: {DEFAULT_STORE} for the paper's "
+        f"configs, <out>/runs for others)",
     )
     group.add_argument(
         "--out",
         type=Path,
-        default=DEFAULT_OUT,
+        default=None,
         metavar="DIR",
-        help=f"where report.md, tables/ and figures/ are written (default: {DEFAULT_OUT})",
+        help=f"where report.md, tables/ and figures/ are written (default: {DEFAULT_OUT} for the "
+        f"paper's configs, where the report always covers the whole paper whatever was run; "
+        f"{LOCAL_OUT}/<config> for other configs)",
     )
     group.add_argument(
         "--paper-dir",
@@ -172,6 +180,46 @@ def load_plugins(modules: list[str]) -> None:
             register()
 
 
+def is_paper_selection(configs: list[str]) -> bool:
+    """True when every ``--config`` item is ``paper`` or one of the paper's configs.
+
+    Raises
+    ------
+    reproduce.config.ConfigError
+        For an unknown config name or a missing file.
+    """
+    paper = {config_path(name).resolve() for name in PAPER_CONFIGS}
+    return all(item == "paper" or config_path(item).resolve() in paper for item in configs)
+
+
+def resolve_output_paths(args: argparse.Namespace) -> None:
+    """Fill ``args.out`` and ``args.store`` when not given, and set ``args.paper_report``.
+
+    The paper's configs write to ``results/`` and ``results/runs``; a report written to
+    ``results/`` is always the whole paper's (``args.paper_report``), so a run of some
+    experiments cannot erase the others from it. Other configs (``quick``, ``regression``, a
+    user's file) write to ``results/local/<config>/`` and keep their run store there. Idempotent.
+
+    Raises
+    ------
+    reproduce.config.ConfigError
+        When a config other than the paper's would write its report into ``results/``.
+    """
+    paper = is_paper_selection(args.config)
+    if args.out is None:
+        stem = "+".join(Path(item).stem for item in args.config)
+        args.out = DEFAULT_OUT if paper else LOCAL_OUT / stem
+    if args.store is None:
+        args.store = DEFAULT_STORE if paper else args.out / "runs"
+    into_results = Path(args.out).resolve() == DEFAULT_OUT.resolve()
+    if into_results and not paper:
+        raise ConfigError(
+            f"--out {args.out} is the paper's report folder; a report of {args.config} would "
+            f"overwrite it: choose another --out (default for these configs: {LOCAL_OUT}/<config>)"
+        )
+    args.paper_report = into_results
+
+
 def selected_experiments(args: argparse.Namespace) -> list[Experiment]:
     """Load ``--plugin`` modules, then the experiments chosen by ``--config``/``--only``, with
     the filters checked.
@@ -182,6 +230,7 @@ def selected_experiments(args: argparse.Namespace) -> list[Experiment]:
         On unknown plugins, configs, experiments, datasets or methods.
     """
     load_plugins(args.plugin)
+    resolve_output_paths(args)
     experiments = select_experiments(load_experiments(args.config), args.only)
     check_filters(experiments, datasets=args.datasets, methods=args.methods)
     return experiments

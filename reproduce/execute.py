@@ -24,10 +24,17 @@ from reproduce.environment import host_facts, package_versions
 from reproduce.registry import EstimatorFactory, SplitLoader
 from reproduce.spec import ORACLE_CONTAMINATION, ORACLE_DATASET_CONTAMINATION, RunSpec
 from reproduce.store import RunRecord, sha256_bytes
+from rrnvp.runtime import ThreadBudget
 
 logger = logging.getLogger(__name__)
 
 #: Points per axis of the density grid stored for two-dimensional datasets.
+#: Epoch budgets at which a run of an estimator that keeps snapshots (``snapshot_epochs``, the
+#: flows) also records its test ROC-AUC, in the same fit (``metrics["roc_auc_by_epoch"]``, with
+#: the final epoch's value beside them). Only budgets below the run's ``epochs`` are used. It
+#: shows what the epoch budget of a protocol costs; nothing is ever selected on it.
+ANYTIME_EPOCHS = (10, 20, 50, 100)
+
 DENSITY_GRID_SIZE = 200
 #: Relative margin added around the training data's bounding box for the density grid.
 DENSITY_GRID_MARGIN = 0.1
@@ -76,42 +83,6 @@ def jsonable(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | str):
         return value
     return repr(value)
-
-
-class ThreadLimit:
-    """Thread budget of one run: BLAS/OpenMP pools (threadpoolctl) and torch's intra-op pool.
-
-    Torch is only touched once something has imported it (the detectors import it when they are
-    built), so runs of torch-free methods do not pay for importing it; :meth:`apply_to_torch` is
-    called again after the estimator is built. The previous torch setting is restored on exit.
-    """
-
-    def __init__(self, n_threads: int) -> None:
-        self.n_threads = n_threads
-        self._previous_torch: int | None = None
-        self._limits: Any = None
-
-    def apply_to_torch(self) -> None:
-        """Set torch's intra-op threads if torch is loaded (remembering the old value once)."""
-        torch = sys.modules.get("torch")
-        if torch is None:
-            return
-        if self._previous_torch is None:
-            self._previous_torch = torch.get_num_threads()
-        torch.set_num_threads(self.n_threads)
-
-    def __enter__(self) -> ThreadLimit:
-        from threadpoolctl import threadpool_limits
-
-        self._limits = threadpool_limits(limits=self.n_threads)
-        self.apply_to_torch()
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self._limits.restore_original_limits()
-        torch = sys.modules.get("torch")
-        if torch is not None and self._previous_torch is not None:
-            torch.set_num_threads(self._previous_torch)
 
 
 def split_contaminations(split: Any) -> tuple[float, float]:
@@ -170,6 +141,37 @@ def _log_density(estimator: Any, X: np.ndarray) -> np.ndarray:
     if hasattr(estimator, "score_samples"):
         return np.asarray(estimator.score_samples(X), dtype=np.float64)
     return -np.asarray(estimator.decision_function(X), dtype=np.float64)
+
+
+def request_snapshots(estimator: Any) -> None:
+    """Ask an estimator that takes ``snapshot_epochs`` to keep the :data:`ANYTIME_EPOCHS` below
+    its ``epochs`` (training is unchanged: the flows' tests check the final model bit-identical).
+    """
+    params = estimator.get_params() if hasattr(estimator, "get_params") else {}
+    if "snapshot_epochs" not in params or "epochs" not in params:
+        return
+    budgets = tuple(e for e in ANYTIME_EPOCHS if e < params["epochs"])
+    if budgets:
+        estimator.set_params(snapshot_epochs=budgets)
+
+
+def anytime_auc(
+    estimator: Any, X_test: np.ndarray, y_test: np.ndarray, final_auc: float
+) -> dict[str, float]:
+    """Test ROC-AUC of the model at each snapshot epoch, and ``final_auc`` at the last epoch.
+
+    Keys are epochs as strings (JSON object keys), in increasing order.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    final_epoch = len(estimator.history_["loss"])
+    by_epoch: dict[str, float] = {}
+    for epoch, scores in estimator.staged_decision_function(X_test):
+        if epoch == final_epoch:
+            break  # the final model: already scored
+        by_epoch[str(epoch)] = float(roc_auc_score(y_test, scores))
+    by_epoch[str(final_epoch)] = float(final_auc)
+    return by_epoch
 
 
 def density_grid(estimator: Any, X_train: np.ndarray, y_train: np.ndarray) -> bytes:
@@ -233,7 +235,7 @@ def _environment(job: RunJob, estimator: Any) -> dict[str, Any]:
     }
 
 
-def _run(job: RunJob, state: dict[str, Any], limit: ThreadLimit) -> RunOutcome:
+def _run(job: RunJob, state: dict[str, Any], limit: ThreadBudget) -> RunOutcome:
     spec = job.spec
     state["phase"] = "load"
     split = job.loader(
@@ -265,6 +267,7 @@ def _run(job: RunJob, state: dict[str, Any], limit: ThreadLimit) -> RunOutcome:
         params, random_state=spec.seed, n_threads=job.n_threads, device=job.device
     )
     state["estimator"] = estimator
+    request_snapshots(estimator)
     limit.apply_to_torch()
 
     state["phase"] = "fit"
@@ -286,10 +289,16 @@ def _run(job: RunJob, state: dict[str, Any], limit: ThreadLimit) -> RunOutcome:
 
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    metrics = {
+    metrics: dict[str, Any] = {
         "roc_auc": float(roc_auc_score(y_test, scores)),
         "average_precision": float(average_precision_score(y_test, scores)),
     }
+    timing = {"fit_seconds": fit_seconds, "score_seconds": score_seconds}
+    if getattr(estimator, "snapshots_", None):
+        state["phase"] = "anytime"
+        started = time.perf_counter()
+        metrics["roc_auc_by_epoch"] = anytime_auc(estimator, X_test, y_test, metrics["roc_auc"])
+        timing["anytime_score_seconds"] = time.perf_counter() - started
 
     state["phase"] = "outputs"
     artifacts: dict[str, bytes] = {}
@@ -302,7 +311,7 @@ def _run(job: RunJob, state: dict[str, Any], limit: ThreadLimit) -> RunOutcome:
         spec=spec,
         package_version=job.package_version,
         metrics=metrics,
-        timing={"fit_seconds": fit_seconds, "score_seconds": score_seconds},
+        timing=timing,
         data=data_facts,
         resolved_params=jsonable(params),
         environment=_environment(job, estimator),
@@ -349,7 +358,7 @@ def execute_run(job: RunJob) -> RunOutcome:
     started = time.perf_counter()
     state: dict[str, Any] = {"phase": "start"}
     try:
-        with ThreadLimit(job.n_threads) as limit:
+        with ThreadBudget(job.n_threads) as limit:
             outcome = _run(job, state, limit)
     except Exception as exc:  # recorded with its traceback, never swallowed
         record = failed_record(

@@ -217,3 +217,45 @@ def density_figure(
     )
     figure.tight_layout()
     return figure
+
+
+def anytime_figure(summary: pd.DataFrame, paper: pd.DataFrame, title: str) -> plt.Figure:
+    """Mean test AUC against the training epochs, one panel per group of datasets, with the
+    paper's mean (reported at the last epoch) as a star in the method's colour."""
+    groups = list(dict.fromkeys(summary["group"]))
+    figure, axes = plt.subplots(
+        1, len(groups), figsize=(4.2 * len(groups), 3.2), sharey=True, squeeze=False
+    )
+    last_epoch = int(summary["epoch"].max())
+    for axis, group in zip(axes[0], groups):
+        rows = summary[summary["group"] == group]
+        for method in dict.fromkeys(rows["method"]):
+            line = rows[rows["method"] == method].sort_values("epoch")
+            axis.plot(
+                line["epoch"],
+                line["auc_mean"],
+                marker="o",
+                markersize=3,
+                label=method,
+                color=colour(method),
+            )
+            marked = paper[(paper["group"] == group) & (paper["method"] == method)]
+            if not marked.empty:
+                axis.plot(
+                    [last_epoch],
+                    marked["paper_mean"].to_numpy()[:1],
+                    marker="*",
+                    markersize=11,
+                    linestyle="none",
+                    color=colour(method),
+                    label=f"{method} (paper, epoch {last_epoch})",
+                )
+        axis.set_xscale("log")
+        axis.set_xlabel("training epochs")
+        axis.set_title(group, fontsize=9)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7)
+    axes[0, 0].set_ylabel("mean test ROC-AUC over datasets")
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return figure

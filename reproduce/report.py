@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from reproduce import cli
-from reproduce.config import ConfigError, Experiment, expand
+from reproduce.config import ConfigError, Experiment, expand, load_experiments
 from reproduce.results import (
     auc_matrix,
     csv_run_rows,
@@ -401,7 +401,41 @@ class ReportBuilder:
         lines += renderer(
             experiment, runs, compared, method_order, dataset_order, paper_auc, paper_rank, section
         )
+        if experiment.report == "auc_table":
+            lines += self._anytime(experiment, runs, paper_auc, section)
         return lines
+
+    def _anytime(self, experiment, runs, paper_auc, section) -> list[str]:
+        """Test AUC at the recorded epoch budgets (:mod:`reproduce.anytime`), when runs have it."""
+        from reproduce import anytime, figures
+
+        rows = anytime.anytime_rows(runs, self.scan.records)
+        if rows.empty:
+            return []
+        summary = anytime.anytime_summary(rows)
+        paper = anytime.paper_means(rows, paper_auc)
+        name = f"{experiment.name}_anytime"
+        section.files.append(self._csv(summary, f"{name}.csv"))
+        figure = figures.anytime_figure(
+            summary, paper, f"{experiment.title}: test AUC by training epochs"
+        )
+        paths = figures.save_figure(figure, self.figures_dir / name)
+        section.files += paths
+        n_runs = rows.groupby(["dataset", "method", "seed"]).ngroups
+        n_done = int((runs["status"] == "done").sum())
+        table = summary.merge(paper.drop(columns="n_datasets"), on=["group", "method"], how="left")
+        return [
+            "",
+            f"**Test AUC by training epochs** (anytime AUC, {n_runs} of the {n_done} finished runs "
+            "record it: flow runs computed since it was added). Each run's test AUC after 10, 20, "
+            "50 and 100 epochs, in the same fit, beside its last epoch's; mean over datasets of "
+            "the per-dataset mean. The reported AUCs stay the last epoch's, as the protocol says: "
+            "nothing is selected on these; they show what the epoch budget costs.",
+            "",
+            f"![{name}]({self._rel(paths[0])})",
+            "",
+            markdown_frame(table, {"auc_mean": ".3f", "auc_std": ".3f", "paper_mean": ".3f"}),
+        ]
 
     def _statistics(
         self, experiment: Experiment, matrix: pd.DataFrame, section: Section
@@ -503,7 +537,8 @@ class ReportBuilder:
                 else "The paper has no values for this experiment."
             )
             + f" Average ranks over the {n_used} datasets where every method has a result "
-            "(rank 1 = best; ties share the mean rank).",
+            "(rank 1 = best; ties share the mean rank). "
+            + seeds_per_cell(compared, len(experiment.seeds)),
             "",
             md,
         ]
@@ -981,6 +1016,20 @@ class ReportBuilder:
         return lines
 
 
+def seeds_per_cell(compared: pd.DataFrame, n_configured: int) -> str:
+    """A sentence saying how many seeds the cells of a table have (of ``n_configured``)."""
+    counts = compared["n_done"].astype(int)
+    if counts.empty:
+        return ""
+    low, high = int(counts.min()), int(counts.max())
+    if low == high:
+        return f"Every cell has {high} seed(s) of the {n_configured} configured."
+    return (
+        f"Cells have {low} to {high} seed(s) of the {n_configured} configured; a cell with fewer "
+        f"than {high} shows its count as (n = k)."
+    )
+
+
 def _options(options) -> str:
     return ", ".join(f"{key} = {value!r}" for key, value in options.items())
 
@@ -1160,6 +1209,12 @@ def build_parser() -> argparse.ArgumentParser:
 def render(args: argparse.Namespace, command: str) -> Path:
     """Build the report for parsed ``args`` (shared with ``reproduce.all``)."""
     experiments = cli.selected_experiments(args)
+    filters = {"datasets": args.datasets, "seeds": args.seeds, "methods": args.methods}
+    if args.paper_report:
+        # results/ holds the whole paper's report: whatever was selected to run, every paper
+        # experiment is rendered, from the store or else the committed results CSVs.
+        experiments = load_experiments(["paper"])
+        filters = {"datasets": None, "seeds": None, "methods": None}
     builder = ReportBuilder(
         RunStore(args.store),
         args.out,
@@ -1167,13 +1222,7 @@ def render(args: argparse.Namespace, command: str) -> Path:
         causes_path=args.causes,
         runs_from=args.runs_from,
     )
-    return builder.build(
-        experiments,
-        command=command,
-        datasets=args.datasets,
-        seeds=args.seeds,
-        methods=args.methods,
-    )
+    return builder.build(experiments, command=command, **filters)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from reproduce.spec import RunSpec, canonical_json, run_id
+from rrnvp.files import TEMPORARY_SUFFIX, atomic_write_bytes
 
 logger = logging.getLogger(__name__)
 
 RECORD_SCHEMA = 1
 STATUSES = ("done", "failed")
-_TMP_SUFFIX = ".tmp"
 
 
 class CorruptRecordError(ValueError):
@@ -50,40 +50,6 @@ class StoreBusyError(RuntimeError):
 def sha256_bytes(data: bytes) -> str:
     """Hex SHA-256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that ``path`` is either absent/old or complete.
-
-    The bytes go to a temporary file in the same directory, which is fsync'ed and renamed over
-    ``path``; the directory is fsync'ed afterwards so the rename survives a power loss.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{_TMP_SUFFIX}")
-    try:
-        with open(tmp, "xb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -371,7 +337,7 @@ class RunStore:
         """Delete temporary files left by an interrupted writer; returns how many."""
         removed = 0
         if self.root.is_dir():
-            for path in self.root.glob(f".*{_TMP_SUFFIX}"):
+            for path in self.root.glob(f".*{TEMPORARY_SUFFIX}"):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
                     removed += 1

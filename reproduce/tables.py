@@ -287,9 +287,11 @@ def markdown_auc_table(
     datasets: Sequence[str],
     ranks: pd.DataFrame | None = None,
 ) -> str:
-    """Datasets x methods: ``mean ± std`` (best per row in bold), the paper's value and the
-    difference beneath, ``†`` where the difference exceeds 2 × the larger std; rank rows last."""
+    """Datasets x methods: ``mean ± std`` (best per row in bold), ``(n = k)`` on a cell with fewer
+    seeds than the table's most, the paper's value and the difference beneath, ``†`` where the
+    difference exceeds 2 × the larger std; rank rows last."""
     has_paper = compared["paper_mean"].notna().any()
+    most_seeds = int(compared["n_done"].max()) if "n_done" in compared and len(compared) else 0
     header = "| Dataset | " + " | ".join(methods) + " |"
     lines = [header, "|---|" + "---:|" * len(methods)]
     for dataset, entries in _table_rows(compared, methods, datasets):
@@ -301,6 +303,8 @@ def markdown_auc_table(
             text = f"{_fmt(cell['auc_mean'])} ± {_fmt(cell['auc_std'])}"
             if is_best:
                 text = f"**{text}**"
+            if "n_done" in cell and int(cell["n_done"]) < most_seeds:
+                text += f" (n = {int(cell['n_done'])})"
             if has_paper and np.isfinite(cell["paper_mean"]):
                 paper_text = f"paper {_fmt(cell['paper_mean'])}, Δ {_signed(cell['difference'])}"
                 text += f"<br><sub>{paper_text}</sub>"

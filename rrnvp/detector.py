@@ -12,6 +12,7 @@ import inspect
 import logging
 import numbers
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from rrnvp.base import ThresholdLabelsMixin
 from rrnvp.coupling_ops import COUPLING_FORMS, MASK_SCHEMES
 from rrnvp.flow import RealNVPFlow
 from rrnvp.linear import SPECTRAL_NORM_MODES
+from rrnvp.runtime import derive_seed, resolve_device
 from rrnvp.training import make_optimizer, train_step
 from rrnvp.trimming import trim_ratio_at_epoch
 
@@ -39,41 +41,6 @@ class TrainingDivergedError(FloatingPointError, ValueError):
     Also a ``ValueError``: the cause is a value the model cannot handle (unscaled data, an
     absurd learning rate), so ``except ValueError`` catches it like any other bad input.
     """
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """Turn ``"auto"`` into ``cuda`` when available (else ``cpu``); validate anything else."""
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}"
-        ) from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was requested but CUDA is not available")
-    return resolved
-
-
-def _seed_from(random_state: Any) -> int:
-    """A 63-bit torch seed drawn from a scikit-learn style ``random_state``."""
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(0, 2**31 - 1)) * 2**31 + int(
-            random_state.randint(0, 2**31 - 1)
-        )
-    if random_state is None:
-        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> 1)
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise ValueError(f"random_state must be non-negative, got {random_state}")
-        return int(np.random.SeedSequence(int(random_state)).generate_state(1, np.uint64)[0] >> 1)
-    raise ValueError(
-        "random_state must be None, a non-negative int or a numpy RandomState, "
-        f"got {random_state!r}"
-    )
 
 
 class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
@@ -126,6 +93,11 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         ``d`` overlap on dimension ``floor(d/2)`` and never transform it (identical for even d).
     contamination : float, default=0.1
         Expected anomaly fraction in ``(0, 0.5]``; sets ``threshold_`` for :meth:`predict` only.
+    snapshot_epochs : sequence of int or None, default=None
+        Epochs (each in ``[1, epochs]``) after which a copy of the model's parameters is kept in
+        ``snapshots_``, to score the model as it was then with
+        :meth:`staged_decision_function`. Training is unchanged (the final model is bit-identical
+        with or without snapshots); the cost is one parameter copy per listed epoch.
     dtype : {"float32", "float64"}, default="float32"
         Floating point precision of the model.
     device : str, default="auto"
@@ -148,6 +120,9 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         Per-epoch ``loss`` (mean trimmed NLL), ``trim_ratio`` and ``seconds``.
     n_steps_ : int
         Optimiser steps taken.
+    snapshots_ : dict of int to dict
+        Parameter copies (CPU tensors) after each epoch of ``snapshot_epochs`` that training
+        completed, keyed by epoch; empty without ``snapshot_epochs``.
     decision_scores_ : ndarray of shape (n_samples,)
         Anomaly scores (negative log-density) of the training data.
     threshold_ : float
@@ -175,6 +150,7 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         coupling_form: str = "shift-scale",
         masks: str = "partition",
         contamination: float = 0.1,
+        snapshot_epochs: Sequence[int] | None = None,
         dtype: str = "float32",
         device: str = "auto",
         random_state: int | np.random.RandomState | None = None,
@@ -196,6 +172,7 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         self.coupling_form = coupling_form
         self.masks = masks
         self.contamination = contamination
+        self.snapshot_epochs = snapshot_epochs
         self.dtype = dtype
         self.device = device
         self.random_state = random_state
@@ -248,6 +225,32 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
             raise ValueError(f"masks must be one of {MASK_SCHEMES}, got {self.masks!r}")
         if self.dtype not in _DTYPES:
             raise ValueError(f"dtype must be one of {tuple(_DTYPES)}, got {self.dtype!r}")
+        self._snapshot_epoch_set()
+
+    def _snapshot_epoch_set(self) -> frozenset[int]:
+        """The validated ``snapshot_epochs`` as a set (empty for None)."""
+        if self.snapshot_epochs is None:
+            return frozenset()
+        if isinstance(self.snapshot_epochs, str | bytes) or not isinstance(
+            self.snapshot_epochs, Iterable
+        ):
+            raise ValueError(
+                "snapshot_epochs must be None or a sequence of epochs, "
+                f"got {self.snapshot_epochs!r}"
+            )
+        epochs = list(self.snapshot_epochs)
+        bad = [
+            e
+            for e in epochs
+            if not isinstance(e, numbers.Integral)
+            or isinstance(e, bool)
+            or not 1 <= e <= self.epochs
+        ]
+        if bad:
+            raise ValueError(
+                f"snapshot_epochs must be integers in [1, epochs={self.epochs}], got {bad!r}"
+            )
+        return frozenset(int(e) for e in epochs)
 
     def _validate_X(self, X: Any, *, reset: bool) -> np.ndarray:
         X = validate_data(
@@ -312,7 +315,7 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         X = self._validate_X(X, reset=True)
         device = resolve_device(self.device)
         torch_dtype = _DTYPES[self.dtype]
-        generator = torch.Generator().manual_seed(_seed_from(self.random_state))
+        generator = torch.Generator().manual_seed(derive_seed(self.random_state, bits=63))
 
         flow = self._build_flow(X.shape[1], generator).to(device)
         optimizer = make_optimizer(flow, float(self.learning_rate))
@@ -322,6 +325,8 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         n_batches = n_samples // batch_size
 
         history: dict[str, list[float]] = {"loss": [], "trim_ratio": [], "seconds": []}
+        snapshot_at = self._snapshot_epoch_set()
+        snapshots: dict[int, dict[str, torch.Tensor]] = {}
         step = 0
         flow.train()
         for epoch in range(self.epochs):
@@ -349,6 +354,11 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
             history["loss"].append(float(epoch_loss) / n_taken)
             history["trim_ratio"].append(eps)
             history["seconds"].append(time.perf_counter() - started)
+            if epoch + 1 in snapshot_at:
+                snapshots[epoch + 1] = {
+                    name: value.detach().to("cpu", copy=True)
+                    for name, value in flow.state_dict().items()
+                }
             if self.verbose:
                 logger.info(
                     "epoch %d/%d  loss %.4f  trim %.3f  %.2fs",
@@ -364,6 +374,7 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         self.device_ = device
         self.history_ = history
         self.n_steps_ = step
+        self.snapshots_ = snapshots
         scores = self._decision_scores(X)
         if not np.all(np.isfinite(scores)):
             raise TrainingDivergedError(
@@ -378,10 +389,11 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         return torch.tensor(X, dtype=_DTYPES[self.dtype], device=self.device_)
 
     @torch.no_grad()
-    def _log_density(self, X: np.ndarray) -> np.ndarray:
+    def _log_density(self, X: np.ndarray, flow: RealNVPFlow | None = None) -> np.ndarray:
+        flow = self.flow_ if flow is None else flow
         out = np.empty(X.shape[0], dtype=np.float64)
         for start in range(0, X.shape[0], _SCORE_CHUNK):
-            z, log_det = self.flow_(self._to_tensor(X[start : start + _SCORE_CHUNK]))
+            z, log_det = flow(self._to_tensor(X[start : start + _SCORE_CHUNK]))
             # The prior term is accumulated in float64 so large |z| cannot overflow to -inf.
             log_p = RealNVPFlow.prior_log_prob(z.double()) + log_det.double()
             out[start : start + _SCORE_CHUNK] = log_p.cpu().numpy()
@@ -409,7 +421,10 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        log_density = self._log_density(X)
+        return -self._checked_scores(X, self._log_density(X))
+
+    def _checked_scores(self, X: np.ndarray, log_density: np.ndarray) -> np.ndarray:
+        """``-log_density``, after checking that every value is finite."""
         bad = ~np.isfinite(log_density)
         if bad.any():
             raise ValueError(
@@ -418,7 +433,7 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
                 f"{np.abs(X[bad]).max():.3g}) are too large for it; rescale the data"
                 + (" or use dtype='float64'" if self.dtype == "float32" else "")
             )
-        return log_density
+        return -log_density
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Anomaly score: negative log-density (higher = more anomalous).
@@ -432,6 +447,41 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples,)
         """
         return -self.score_samples(X)
+
+    def staged_decision_function(self, X: Any) -> Iterator[tuple[int, np.ndarray]]:
+        """Anomaly scores of the model after each snapshot epoch, then of the final model.
+
+        Like scikit-learn's ``staged_decision_function``: it shows how the scores evolved during
+        the one fit, without refitting. It never changes the fitted model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Yields
+        ------
+        epoch : int
+            The epochs completed when the scored model was taken (the last pair is the final
+            model, after ``len(history_["loss"])`` epochs).
+        scores : ndarray of shape (n_samples,)
+            Negative log-density under that model (higher = more anomalous).
+
+        Raises
+        ------
+        ValueError
+            On invalid input, or when a model gives a non-finite log-density.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        n_epochs_run = len(self.history_["loss"])
+        for epoch in sorted(self.snapshots_):
+            if epoch == n_epochs_run:
+                continue  # the final model, scored below
+            flow = self._build_flow(self.n_features_in_, torch.Generator().manual_seed(0))
+            flow.load_state_dict(self.snapshots_[epoch])
+            flow.to(self.device_).eval()
+            yield epoch, self._checked_scores(X, self._log_density(X, flow))
+        yield n_epochs_run, self._checked_scores(X, self._log_density(X))
 
     # ------------------------------------------------------------------ the flow as a map
     @torch.no_grad()
@@ -484,7 +534,7 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
-        generator = torch.Generator().manual_seed(_seed_from(random_state))
+        generator = torch.Generator().manual_seed(derive_seed(random_state, bits=63))
         return self.flow_.sample(int(n_samples), generator).cpu().numpy().astype(np.float64)
 
     def __sklearn_tags__(self):

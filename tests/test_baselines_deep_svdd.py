@@ -7,13 +7,13 @@ import pytest
 import torch
 
 from baselines.deep_svdd import DeepSVDDModel
-from baselines.runtime import thread_budget
+from rrnvp.runtime import ThreadBudget
 
 
 @pytest.fixture(autouse=True)
 def one_thread():
     """Tiny networks run fastest on one thread (and the CI machine is shared)."""
-    with thread_budget(1):
+    with ThreadBudget(1):
         yield
 
 

@@ -12,7 +12,8 @@ import pytest
 import torch
 from threadpoolctl import threadpool_info
 
-from baselines.runtime import derive_seed, isolated_global_rngs, stdout_to_log, thread_budget
+from baselines.runtime import isolated_global_rngs, stdout_to_log
+from rrnvp.runtime import ThreadBudget, derive_seed
 
 
 def test_derive_seed_is_a_deterministic_32_bit_function_of_an_int():
@@ -85,7 +86,7 @@ def _pool_threads() -> set[int]:
 def test_thread_budget_limits_torch_and_native_pools_and_restores_them():
     torch_before = torch.get_num_threads()
     pools_before = _pool_threads()
-    with pytest.raises(KeyError), thread_budget(1):
+    with pytest.raises(KeyError), ThreadBudget(1):
         assert torch.get_num_threads() == 1
         assert _pool_threads() == {1}
         raise KeyError("fail inside")
@@ -96,7 +97,7 @@ def test_thread_budget_limits_torch_and_native_pools_and_restores_them():
 def test_thread_budget_none_changes_nothing():
     torch_before = torch.get_num_threads()
     pools_before = _pool_threads()
-    with thread_budget(None):
+    with ThreadBudget(None):
         assert torch.get_num_threads() == torch_before
         assert _pool_threads() == pools_before
 

@@ -158,3 +158,37 @@ def test_command_line_in_a_subprocess_with_a_plugin_and_two_workers(tmp_path, co
         command[:3] + command[5:], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert missing_plugin.returncode == 2 and "unknown method" in missing_plugin.stderr
+
+
+# ----------------------------------------------------------- where outputs go by default
+def test_other_configs_write_to_their_own_folder_not_the_papers(tmp_path, config, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = ["--config", str(config), "--backend", "sequential", "--no-progress"]
+    assert run_all.main(argv) == 0
+    own = tmp_path / "results" / "local" / "toy"
+    assert (own / "report.md").is_file() and (own / "runs" / "invocations.jsonl").is_file()
+    assert len(list((own / "runs").glob("*.json"))) == 12
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["local"]
+
+
+def test_a_report_of_other_configs_into_the_papers_folder_is_refused(
+    tmp_path, config, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    argv = ["--config", str(config), "--backend", "sequential", "--out", "results"]
+    assert "the paper's report folder" in error_of(capsys, argv)
+    assert not (tmp_path / "results").exists()
+
+
+def test_the_papers_report_covers_every_paper_experiment_whatever_was_selected(
+    tmp_path, monkeypatch
+):
+    """``--only`` selects what runs; the report in results/ always has the whole paper, so a
+    partial run cannot erase the experiments it did not run."""
+    paper_dir = ROOT / "results" / "paper"
+    monkeypatch.chdir(tmp_path)
+    argv = ["--only", "fig6", "--seeds", "0", "--methods", "RobustRealNVP"]
+    assert report.main([*argv, "--paper-dir", str(paper_dir)]) == 0
+    text = (tmp_path / "results" / "report.md").read_text()
+    for title in ("## Table 1:", "## Table 2:", "## Figure 4:", "## Figure 6:", "## Figure 2:"):
+        assert title in text

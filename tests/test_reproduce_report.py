@@ -243,6 +243,11 @@ def test_report_tables_ranks_flags_and_statistics(synthetic_store, tmp_path):
     assert len(runs) == 18 and (runs["status"] == "missing").sum() == 1
 
     assert "† marks the 1 of 3 cells" in report
+    assert "Cells have 1 to 2 seed(s) of the 2 configured" in report
+    table = (out / "tables" / "synth_auc.md").read_text()
+    assert table.count("(n = 1)") == 1 and "(n = 2)" not in table
+    toy_b = next(line for line in table.splitlines() if line.startswith("| toy-b"))
+    assert toy_b.split(" | ")[3].startswith("0.700 ± — (n = 1)")  # ToyC on toy-b: seed 0 only
     assert "**Friedman test** over 3 datasets and 3 methods" in report
     assert "Wilcoxon signed-rank test" in report
     for name in ("synth_cd", "abl", "sweep"):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -297,3 +299,83 @@ def test_records_store_the_resolved_dataset_contamination(tmp_path):
     assert record.data["dataset_contamination"] == pytest.approx(21 / 215)
     assert record.resolved_params == {"noise": pytest.approx(21 / 215)}
     assert record.spec.params_dict == {"noise": ORACLE_DATASET_CONTAMINATION}
+
+
+def _local_cluster(distributed):
+    return distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        worker_dashboard_address=None,
+    )
+
+
+def _kill_a_busy_worker(
+    address: str, killed: list[int], deadline: float = 60.0
+) -> threading.Thread:
+    """SIGKILL the process of the first worker seen computing a task (its nanny restarts it)."""
+    from distributed import Client
+
+    def kill() -> None:
+        with Client(address, timeout=30) as client:
+            stop = time.monotonic() + deadline
+            while time.monotonic() < stop:
+                busy = [worker for worker, keys in client.processing().items() if keys]
+                if busy:
+                    time.sleep(0.3)  # let the task get well into its fit
+                    pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                    return
+                time.sleep(0.05)
+
+    thread = threading.Thread(target=kill, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_dask_worker_killed_mid_run_is_retried_and_every_run_finishes(tmp_path):
+    """A worker killed from outside while it fits: dask reschedules its run, the grid completes."""
+    distributed = pytest.importorskip("distributed")
+    specs = grid(seeds=(0, 1), sleep=1.5)  # 6 runs of 1.5 s on 2 workers
+    killed: list[int] = []
+    with _local_cluster(distributed) as cluster:
+        store = RunStore(tmp_path)
+        killer = _kill_a_busy_worker(cluster.scheduler_address, killed)
+        summary = run_grid(specs, store, DaskBackend(cluster.scheduler_address), progress=False)
+        killer.join()
+    assert len(killed) == 1, "the test did not kill a worker"
+    assert (summary.done, summary.failed) == (len(specs), 0)
+    assert all(store.read(spec.run_id).done for spec in specs)
+
+
+def test_dask_worker_killed_with_no_retries_is_recorded_and_the_rerun_completes(tmp_path):
+    """No retries allowed: the killed run is a failed record with its reason, the finished runs
+    are kept, and running the grid again computes only the failed one."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    specs = grid(seeds=(0, 1), sleep=1.5)
+    killed: list[int] = []
+    store = RunStore(tmp_path)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        with _local_cluster(distributed) as cluster:
+            killer = _kill_a_busy_worker(cluster.scheduler_address, killed)
+            first = run_grid(specs, store, DaskBackend(cluster.scheduler_address), progress=False)
+            killer.join()
+    assert len(killed) == 1, "the test did not kill a worker"
+    assert first.failed >= 1 and first.done + first.failed == len(specs)
+    failed = [store.read(run_id) for run_id in first.failed_runs]
+    assert all(r.status == "failed" and r.error["type"] == "WorkerDied" for r in failed)
+    assert all("KilledWorker" in r.error["traceback"] for r in failed)
+    finished = {s.run_id for s in specs} - set(first.failed_runs)
+    kept = {p.name: p.stat().st_mtime_ns for p in store.root.glob("*.json") if p.stem in finished}
+    assert len(kept) == first.done
+
+    second = run_grid(specs, store, SequentialBackend(), progress=False)
+    assert (second.skipped, second.done, second.failed) == (first.done, first.failed, 0)
+    assert all(store.read(spec.run_id).done for spec in specs)
+    after = {p.name: p.stat().st_mtime_ns for p in store.root.glob("*.json") if p.stem in finished}
+    assert after == kept

@@ -1,0 +1,118 @@
+"""The anytime-AUC table and figure of the report (test AUC at recorded epoch budgets)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reproduce.anytime import anytime_rows, anytime_summary, dataset_group, paper_means
+from reproduce.backends import SequentialBackend
+from reproduce.config import expand, parse_config
+from reproduce.report import ReportBuilder
+from reproduce.runner import run_grid
+from reproduce.spec import RunSpec, package_version
+from reproduce.store import RunRecord, RunStore
+from reproduce.testing import register_toys, unregister_toys
+
+
+def _record(spec: RunSpec, by_epoch: dict[str, float] | None) -> RunRecord:
+    metrics = {"roc_auc": (by_epoch or {"0": 0.5})[max(by_epoch or {"0": 0}, key=int)]}
+    if by_epoch is not None:
+        metrics["roc_auc_by_epoch"] = by_epoch
+    return RunRecord(
+        run_id=spec.run_id, status="done", spec=spec, package_version=package_version(),
+        metrics=metrics,
+    )  # fmt: skip
+
+
+def _runs(records: list[RunRecord]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "run_id": r.run_id,
+                "dataset": r.spec.dataset,
+                "method": r.spec.method,
+                "seed": r.spec.seed,
+                "status": r.status,
+            }
+            for r in records
+        ]
+    )
+
+
+def test_dataset_groups():
+    assert [dataset_group(n) for n in ("bird-u", "bird-c", "glass")] == [
+        "uniform",
+        "clustered",
+        "all",
+    ]
+
+
+def test_summary_is_the_mean_over_datasets_of_per_dataset_means():
+    records = [
+        _record(RunSpec.create("a-u", "M", 0, {}), {"10": 0.6, "20": 0.8}),
+        _record(RunSpec.create("a-u", "M", 1, {}), {"10": 0.8, "20": 0.8}),
+        _record(RunSpec.create("b-u", "M", 0, {}), {"10": 0.4, "20": 0.6}),
+        _record(RunSpec.create("b-c", "M", 0, {}), {"10": 0.9, "20": 0.7}),
+        _record(RunSpec.create("c-u", "M", 0, {}), None),  # recorded before the anytime AUC
+    ]
+    runs = _runs(records)
+    rows = anytime_rows(runs, {r.run_id: r for r in records})
+    assert len(rows) == 8 and set(rows["dataset"]) == {"a-u", "b-u", "b-c"}
+    summary = anytime_summary(rows).set_index(["group", "method", "epoch"])
+    # uniform, epoch 10: a-u mean 0.7 (two seeds), b-u 0.4 -> mean 0.55, std of (0.7, 0.4)
+    assert summary.loc[("uniform", "M", 10), "auc_mean"] == pytest.approx(0.55)
+    assert summary.loc[("uniform", "M", 10), "auc_std"] == pytest.approx(np.std([0.7, 0.4], ddof=1))
+    assert summary.loc[("uniform", "M", 10), "n_runs"] == 3
+    assert summary.loc[("uniform", "M", 20), "auc_mean"] == pytest.approx(0.7)
+    assert summary.loc[("clustered", "M", 20), "n_datasets"] == 1
+    paper = pd.DataFrame(
+        {"dataset": ["a-u", "b-u", "z-u"], "method": ["M", "M", "M"], "auc_mean": [0.5, 0.7, 0.1]}
+    )
+    means = paper_means(rows, paper).set_index(["group", "method"])
+    assert means.loc[("uniform", "M"), "paper_mean"] == pytest.approx(0.6)  # z-u not ours
+    assert means.loc[("uniform", "M"), "n_datasets"] == 2
+
+
+def test_failed_runs_and_runs_without_records_give_no_rows():
+    spec = RunSpec.create("a-u", "M", 0, {})
+    runs = _runs([_record(spec, {"10": 0.6})])
+    assert anytime_rows(runs, {}).empty
+    runs["status"] = "failed"
+    assert anytime_rows(runs, {spec.run_id: _record(spec, {"10": 0.6})}).empty
+    assert anytime_summary(anytime_rows(runs, {})).empty
+
+
+def test_the_report_shows_the_anytime_auc_of_real_flow_runs(tmp_path):
+    register_toys()
+    try:
+        (experiment,) = parse_config(
+            """
+[experiments.any]
+title = "Toy anytime"
+report = "auc_table"
+datasets = ["toy-a", "toy-b"]
+seeds = [0]
+methods = ["RealNVP", "Toy"]
+
+[experiments.any.params.RealNVP]
+epochs = 12
+batch_size = 64
+""",
+            "any.toml",
+        )
+        store = RunStore(tmp_path / "runs")
+        summary = run_grid(
+            [p.spec for p in expand(experiment)], store, SequentialBackend(), progress=False
+        )
+        assert summary.done == 4
+        out = tmp_path / "out"
+        ReportBuilder(store, out, tmp_path).build([experiment], command="pytest")
+    finally:
+        unregister_toys()
+    report = (out / "report.md").read_text()
+    assert "Test AUC by training epochs" in report and "2 of the 4 finished runs" in report
+    table = pd.read_csv(out / "tables" / "any_anytime.csv")
+    assert set(table["method"]) == {"RealNVP"} and sorted(table["epoch"]) == [10, 12]
+    assert (out / "figures" / "any_anytime.png").stat().st_size > 1000
