@@ -16,7 +16,7 @@ from baselines.authors_nets import (
     AuthorsDeepSVDD,
     SeededDropout,
 )
-from baselines.runtime import thread_budget
+from rrnvp.runtime import ThreadBudget
 
 D = 6
 
@@ -24,7 +24,7 @@ D = 6
 @pytest.fixture(autouse=True)
 def one_thread():
     """Tiny networks run fastest on one thread (and the CI machine is shared)."""
-    with thread_budget(1):
+    with ThreadBudget(1):
         yield
 
 
