@@ -26,7 +26,7 @@ Measured on the tests' easy data set (2-d Gaussian manifold in 8-d plus 10% unif
 test AUC 0.50-0.53 with standardisation versus 0.96-1.00 without (100 + 100 epochs, three seeds).
 
 It is the *inner* model the adapter drives (``fit`` / ``decision_function``, PyOD style); users get
-it through ``baselines.make_baseline("deep_svdd")``. All randomness comes from one
+it through ``baselines.make_baseline("deep_svdd_ruff")``. All randomness comes from one
 ``torch.Generator`` seeded by ``random_state``; the global RNGs are never used.
 """
 

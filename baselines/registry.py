@@ -392,12 +392,8 @@ DEEP_SVDD_RUFF_SPEC = BaselineSpec(
 #
 # Orientation: PyOD's ``decision_function`` returns D(x), the discriminator's probability that x
 # is REAL data, i.e. higher = more normal. The original paper's outlier score is OS(x) = 1 - D(x)
-# (Liu et al., TKDE 2019, Algorithm 1; PyOD issues #119 and #237). Measured here on the tests'
-# easy data set (2000 training points near a 2-d Gaussian manifold in 8-d, 10% uniform
-# anomalies; 1000 test points): D(x) gives test AUC 0.000-0.013 and 1 - D(x) 0.987-1.000 over
-# six seeds with stop_epochs=60 (with the default 20, fewer SGD steps on so small a set: 1 - D(x)
-# 0.67-0.97, D(x) the complement). tests/test_baselines.py checks the orientation on every run.
-# The adapter therefore scores 1 - D(x).
+# (Liu et al., TKDE 2019, Algorithm 1; PyOD issues #119 and #237), so the adapter scores
+# 1 - D(x); tests/test_baselines.py checks on an easy data set that this is higher for anomalies.
 def _so_gaal_kwargs(p: Mapping[str, Any], c: RunContext) -> dict[str, Any]:
     return {**p, "contamination": c.contamination}
 
