@@ -263,7 +263,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if status != "refused":
             store.log_invocation({**entry, "status": status, "summary": summary.line()})
     print(summary.line())
-    if summary.done or summary.failed:
+    if (summary.done or summary.failed) and store.root.resolve().is_relative_to(
+        Path.cwd().resolve()
+    ):
         print(
             f"{summary.done + summary.failed} new run record(s) in {store.root}: commit them "
             f"(git add {store.root}) to resume from them on another machine"
