@@ -44,6 +44,17 @@ def mtimes(store: RunStore) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in store.root.glob("*.json")}
 
 
+def _local_cluster(distributed):
+    return distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        worker_dashboard_address=None,
+    )
+
+
 def test_rerun_skips_finished_runs_without_touching_them(tmp_path):
     store = RunStore(tmp_path)
     specs = grid()
@@ -164,14 +175,7 @@ def test_loky_worker_crash_is_recorded_and_others_complete(tmp_path):
 def test_dask_local_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
     specs = grid(methods=("Toy", "ToyIF"), seeds=(0,))
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        worker_dashboard_address=None,
-    ) as cluster:
+    with _local_cluster(distributed) as cluster:
         store = RunStore(tmp_path)
         summary = run_grid(specs, store, DaskBackend(cluster.scheduler_address), progress=False)
     assert (summary.done, summary.failed) == (6, 0)
@@ -212,14 +216,7 @@ def test_dask_worker_crash_is_recorded(tmp_path):
     good = grid(seeds=(0,), datasets=("toy-a", "toy-b"))
     crashing = grid(seeds=(0,), datasets=("toy-c",), crash=True)
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        with distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            worker_dashboard_address=None,
-        ) as cluster:
+        with _local_cluster(distributed) as cluster:
             store = RunStore(tmp_path)
             summary = run_grid(
                 good + crashing, store, DaskBackend(cluster.scheduler_address), progress=False
@@ -299,17 +296,6 @@ def test_records_store_the_resolved_dataset_contamination(tmp_path):
     assert record.data["dataset_contamination"] == pytest.approx(21 / 215)
     assert record.resolved_params == {"noise": pytest.approx(21 / 215)}
     assert record.spec.params_dict == {"noise": ORACLE_DATASET_CONTAMINATION}
-
-
-def _local_cluster(distributed):
-    return distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        worker_dashboard_address=None,
-    )
 
 
 def _kill_a_busy_worker(
