@@ -63,6 +63,7 @@ from reproduce.results import (
 from reproduce.store import CorruptRecordError, RunRecord, RunStore, StoreScan
 from reproduce.tables import (
     FIDELITY_TOLERANCE,
+    PAPER_RUNS_PER_CELL,
     average_ranks,
     baseline_fidelity,
     compare_with_paper,
@@ -748,7 +749,11 @@ class ReportBuilder:
             "Each baseline's mean test ROC-AUC over the datasets (each dataset's mean over seeds) "
             f"beside the paper's mean over the same datasets, from the `{base.name}` runs; "
             "*mean |Δ|* averages the per-dataset absolute differences. A mean is *within* when "
-            f"it differs from the other by at most {FIDELITY_TOLERANCE:g}. Variants:",
+            f"it differs from the other by at most {FIDELITY_TOLERANCE:g}. *In seed SE*: the "
+            "difference of the means over its standard error from the seed-to-seed spread of "
+            "both sides (ours: each dataset's std over our seeds; the paper's: its printed std "
+            f"over its {PAPER_RUNS_PER_CELL} runs); within ±2 the gap is within seed noise. "
+            "Variants:",
             "",
             *legend,
             "",

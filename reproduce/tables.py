@@ -17,6 +17,8 @@ DAGGER = "†"
 #: A baseline's mean AUC over datasets is "within" the paper's (or a published benchmark's) when
 #: the two means differ by at most this much (the criterion of issue #16).
 FIDELITY_TOLERANCE = 0.03
+#: Runs behind each of the paper's mean ± std cells (5 seeds, REFERENCE §5).
+PAPER_RUNS_PER_CELL = 5
 
 
 def read_paper_auc(path: Path) -> pd.DataFrame:
@@ -98,7 +100,12 @@ def baseline_fidelity(
         One row per method. Paper columns: ``n_datasets`` (where ours and the paper both have
         a value; the means are over these), ``ours_mean``, ``paper_mean``, ``difference`` (ours
         − paper, of the means), ``mean_abs_difference`` (mean over datasets of |ours − paper|),
-        ``within_tolerance``. Reference columns, the same with the ``reference_`` prefix
+        ``within_tolerance``, ``difference_seed_se`` (the standard error of ``difference`` from
+        the seed-to-seed spread on both sides: per dataset ``auc_std² / n_done`` for ours and
+        ``paper_std² / PAPER_RUNS_PER_CELL`` for the paper, summed, square-rooted, divided by
+        the dataset count; NaN where a std is missing) and ``difference_in_seed_se``
+        (``difference / difference_seed_se``: below 2 in size, the gap is within seed noise).
+        Reference columns, the same with the ``reference_`` prefix
         (``reference_ours_mean``: our mean over the datasets the reference covers); NaN, 0 and
         False for methods the reference does not have.
     """
@@ -108,11 +115,36 @@ def baseline_fidelity(
         cells = compared[(compared["method"] == method) & (compared["sweep_value"] == variant)]
         return cells.set_index("dataset")["auc_mean"].reindex(index).astype(float)
 
+    def column_of(variant: str | None, method: str, column: str) -> pd.Series:
+        cells = compared[(compared["method"] == method) & (compared["sweep_value"] == variant)]
+        if column not in cells:
+            return pd.Series(np.nan, index=index)
+        return cells.set_index("dataset")[column].reindex(index).astype(float)
+
     rows = []
     for method in methods:
         cells = compared[compared["method"] == method].drop_duplicates("dataset")
         paper = cells.set_index("dataset")["paper_mean"].reindex(index).astype(float)
-        vs_paper = _mean_comparison(ours_of(paper_variant, method), paper, tolerance)
+        ours = ours_of(paper_variant, method)
+        vs_paper = _mean_comparison(ours, paper, tolerance)
+        # Seed noise of the difference of the two means: each dataset's mean has the variance
+        # std^2 / runs on either side (ours: our seeds; the paper's: its printed std over its
+        # PAPER_RUNS_PER_CELL runs); the means over n datasets add them and divide by n.
+        both = ours.notna() & paper.notna()
+        ours_var = column_of(paper_variant, method, "auc_std") ** 2 / column_of(
+            paper_variant, method, "n_done"
+        )
+        paper_std = (
+            cells.set_index("dataset")["paper_std"].reindex(index).astype(float)
+            if "paper_std" in cells
+            else pd.Series(np.nan, index=index)
+        )
+        paper_var = paper_std**2 / PAPER_RUNS_PER_CELL
+        variances = (ours_var + paper_var)[both]
+        n = int(both.sum())
+        seed_se = (
+            float(np.sqrt(variances.sum()) / n) if n and variances.notna().all() else float("nan")
+        )
         row = {
             "method": method,
             "n_datasets": vs_paper["n_datasets"],
@@ -121,6 +153,10 @@ def baseline_fidelity(
             "difference": vs_paper["difference"],
             "mean_abs_difference": vs_paper["mean_abs_difference"],
             "within_tolerance": vs_paper["within"],
+            "difference_seed_se": seed_se,
+            "difference_in_seed_se": (
+                vs_paper["difference"] / seed_se if seed_se > 0 else float("nan")
+            ),
         }
         theirs = pd.Series(np.nan, index=index)
         if reference is not None and method in set(reference["method"]):
@@ -162,16 +198,20 @@ def markdown_fidelity_tables(
     def within(ok: bool, n: int) -> str:
         return "—" if n == 0 else ("yes" if ok else "**no**")
 
+    def in_se(value: float) -> str:
+        return "—" if not np.isfinite(value) else f"{value:+.1f}".replace("-", "−")
+
     lines = [
         "| Baseline | Runs compared (protocol) | Datasets | Ours | Paper | Ours − paper "
-        rf"| Mean \|Δ\| per dataset | Within {tolerance:g} |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        rf"| Mean \|Δ\| per dataset | Within {tolerance:g} | Ours − paper in seed SE |",
+        "|---|---|---:|---:|---:|---:|---:|---|---:|",
     ]
     for row in fidelity.itertuples():
         lines.append(
             f"| {row.method} | {settings.get(row.method, '')} | {count(row.n_datasets)} "
             f"| {_fmt(row.ours_mean)} | {_fmt(row.paper_mean)} | {_signed(row.difference)} "
-            f"| {_fmt(row.mean_abs_difference)} | {within(row.within_tolerance, row.n_datasets)} |"
+            f"| {_fmt(row.mean_abs_difference)} | {within(row.within_tolerance, row.n_datasets)} "
+            f"| {in_se(row.difference_in_seed_se)} |"
         )
     compared = fidelity[fidelity["reference_n_datasets"] > 0]
     if compared.empty:

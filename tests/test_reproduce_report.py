@@ -735,6 +735,24 @@ def test_baseline_fidelity_arithmetic():
         fidelity_cells(), ["A"], ["d1", "d2", "d3"], "project", tolerance=0.02
     )
     assert not strict.loc[0, "within_tolerance"]
+    # Without stds the seed noise is unknown.
+    assert np.isnan(a["difference_seed_se"]) and np.isnan(a["difference_in_seed_se"])
+
+
+def test_baseline_fidelity_seed_noise_of_the_gap():
+    from reproduce.tables import PAPER_RUNS_PER_CELL, baseline_fidelity
+
+    cells = fidelity_cells().assign(n_done=4, auc_std=0.04, paper_std=0.05)
+    cells.loc[(cells["method"] == "A") & (cells["dataset"] == "d2"), "auc_std"] = 0.08
+    a = baseline_fidelity(cells, ["A"], ["d1", "d2", "d3"], "project").iloc[0]
+    # d1, d2 compared: variances 0.04²/4 + 0.05²/5 and 0.08²/4 + 0.05²/5, mean over 2 datasets
+    expected = np.sqrt(0.04**2 / 4 + 0.08**2 / 4 + 2 * 0.05**2 / PAPER_RUNS_PER_CELL) / 2
+    assert a["difference_seed_se"] == pytest.approx(expected)
+    assert a["difference_in_seed_se"] == pytest.approx(0.025 / expected)
+    # One missing std leaves the noise unknown rather than understated.
+    cells.loc[cells["dataset"] == "d1", "paper_std"] = np.nan
+    b = baseline_fidelity(cells, ["A"], ["d1", "d2", "d3"], "project").iloc[0]
+    assert np.isnan(b["difference_seed_se"])
 
 
 def test_reference_results_are_read_long_with_canonical_names(tmp_path):
