@@ -58,6 +58,7 @@ KERAS_ERA_VAE = {
     "learning_rate": 1e-3,
     "dropout": 0.2,
     "activity_l2": 0.1,
+    "output_activation": "sigmoid",
     "validation_size": 0.1,
 }
 
@@ -80,6 +81,7 @@ def keras_era_vae_scores(
     seed: int,
     epochs: int | None = None,
     activity_l2: float | None = None,
+    output_activation: str | None = None,
 ) -> np.ndarray:
     """Test scores of the PyOD 0.8 (Keras) VAE rebuilt in torch (module docstring).
 
@@ -92,7 +94,9 @@ def keras_era_vae_scores(
     epochs : int, optional
         Overrides :data:`KERAS_ERA_VAE`'s 100 (for tests).
     activity_l2 : float, optional
-        Overrides the activity regulariser's 0.1 (0 switches it off: the ablation).
+        Overrides the activity regulariser's 0.1 (0 switches it off: an ablation).
+    output_activation : {"sigmoid", "identity"}, optional
+        Overrides the sigmoid output (identity: an ablation).
     """
     import torch
     from torch import nn
@@ -102,6 +106,13 @@ def keras_era_vae_scores(
         cfg["epochs"] = epochs
     if activity_l2 is not None:
         cfg["activity_l2"] = activity_l2
+    if output_activation is not None:
+        cfg["output_activation"] = output_activation
+    if cfg["output_activation"] not in ("sigmoid", "identity"):
+        raise ValueError(
+            f"output_activation must be 'sigmoid' or 'identity', got {cfg['output_activation']!r}"
+        )
+    squash = torch.sigmoid if cfg["output_activation"] == "sigmoid" else (lambda t: t)
     generator = torch.Generator().manual_seed(derive_seed(seed, bits=63))
     d, hidden, latent = X_train.shape[1], cfg["hidden"], cfg["latent"]
 
@@ -135,7 +146,7 @@ def keras_era_vae_scores(
         z = mean + torch.exp(0.5 * log_var) * noise
         g = torch.relu(dec_in(z))
         g = dropout(torch.relu(dec_hidden(g)), training)
-        return torch.sigmoid(dec_out(g)), mean, log_var, activity
+        return squash(dec_out(g)), mean, log_var, activity
 
     train = torch.as_tensor(_standardise(X_train, X_train), dtype=torch.float32)
     train = train[torch.randperm(len(train), generator=generator)]
@@ -178,6 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=KERAS_ERA_VAE["activity_l2"],
         help="the Keras-era VAE's L2 activity regulariser (0: ablation)",
     )
+    parser.add_argument(
+        "--output-activation",
+        choices=("sigmoid", "identity"),
+        default=KERAS_ERA_VAE["output_activation"],
+        help="the Keras-era VAE's output activation (identity: ablation)",
+    )
     parser.add_argument("--data-dir", help="data root (default: the loaders' own)")
     parser.add_argument("--store", default=str(cli.DEFAULT_STORE), help="run store to compare")
     cli.add_logging_arguments(parser)
@@ -214,13 +231,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             "dataset": spec.dataset,
             "seed": spec.seed,
             "activity_l2": args.activity_l2,
+            "output_activation": args.output_activation,
             "distance_to_mean": float(
                 roc_auc_score(y_test, distance_to_mean_scores(X_train, X_test))
             ),
             "keras_era_vae": float(
                 roc_auc_score(
                     y_test,
-                    keras_era_vae_scores(X_train, X_test, spec.seed, args.epochs, args.activity_l2),
+                    keras_era_vae_scores(
+                        X_train,
+                        X_test,
+                        spec.seed,
+                        args.epochs,
+                        args.activity_l2,
+                        args.output_activation,
+                    ),
                 )
             ),
             "stored_vae": stored.metrics.get("roc_auc")

@@ -35,14 +35,18 @@ def test_keras_era_vae_is_seeded_and_collapses_to_the_distance_to_the_mean():
     np.testing.assert_array_equal(first, keras_era_vae_scores(X_train, X_test, seed=3, epochs=3))
     assert not np.array_equal(first, keras_era_vae_scores(X_train, X_test, seed=4, epochs=3))
     assert first.shape == (len(X_test),) and np.all(np.isfinite(first)) and np.all(first >= 0)
-    # The L2 activity penalty drives the hidden layer to zero: the reconstruction no longer
-    # depends on the input, and the scores rank test points as the distance to the mean does.
+    # The reconstruction barely depends on the input: the scores rank test points as the
+    # distance to the training mean does.
     collapsed = keras_era_vae_scores(X_train, X_test, seed=3, epochs=30)
     rank = np.argsort(np.argsort(collapsed))
     reference = np.argsort(np.argsort(distance_to_mean_scores(X_train, X_test)))
     assert np.corrcoef(rank, reference)[0, 1] > 0.9
     with pytest.raises(ValueError):
         keras_era_vae_scores(X_train, X_test[:, :3], seed=0, epochs=1)
+    with pytest.raises(ValueError, match="output_activation must be"):
+        keras_era_vae_scores(X_train, X_test, seed=0, epochs=1, output_activation="tanh")
+    identity = keras_era_vae_scores(X_train, X_test, 3, epochs=3, output_activation="identity")
+    assert not np.array_equal(identity, first)
 
 
 def test_cli_prints_one_line_per_dataset_and_seed(capsys, monkeypatch, tmp_path):
@@ -67,7 +71,7 @@ def test_cli_prints_one_line_per_dataset_and_seed(capsys, monkeypatch, tmp_path)
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["dataset"], r["seed"]) for r in rows] == [("glass", 0), ("glass", 1)]
     assert all(0.0 <= r["distance_to_mean"] <= 1.0 and r["stored_vae"] is None for r in rows)
-    assert all(r["activity_l2"] == 0.1 for r in rows)
+    assert all(r["activity_l2"] == 0.1 and r["output_activation"] == "sigmoid" for r in rows)
 
 
 class _Split:
