@@ -79,7 +79,7 @@ from reproduce.tables import (
 
 logger = logging.getLogger(__name__)
 
-PROTOCOL_FILE = Path(__file__).resolve().parent / "protocol.md"
+PROTOCOL_FILE = Path(__file__).resolve().parents[1] / "protocol.md"
 #: Optional hand-written interpretation under ``--out``, printed after the computed verdict.
 READING_FILE = "verdict_reading.md"
 #: Keys of a ``provenance.json`` entry of an experiment read partly from its results CSV: how many
@@ -1244,7 +1244,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(exc))
     print(f"report written to {path}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,7 @@
+"""``python -m reproduce.report``."""
+
+import sys
+
+from reproduce.report import main
+
+sys.exit(main())
