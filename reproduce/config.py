@@ -4,8 +4,7 @@ A config file holds one or more experiments::
 
     [experiments.table1]
     title = "Table 1: ROC-AUC on the 16 ODDS datasets"
-    report = "auc_table"              # auc_table | ablation | density | sweep
-                                      # | protocol_comparison | baseline_fidelity
+    report = "auc_table"              # a report kind: REPORT_KINDS, reproduce/report/kinds
     dataset_kind = "odds"             # or: datasets = ["glass", "pima"]
     dataset_pattern = "*"             # optional glob on the names of dataset_kind
     seeds = [0, 1, 2, 3, 4]
@@ -55,6 +54,7 @@ from types import MappingProxyType
 from typing import Any
 
 from reproduce.registry import dataset_kind_of, dataset_names, get_method, method_names
+from reproduce.report.kinds import REPORT_KINDS
 from reproduce.spec import KNOWN_OUTPUTS, RunSpec, freeze
 
 logger = logging.getLogger(__name__)
@@ -62,16 +62,6 @@ logger = logging.getLogger(__name__)
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 #: The configs run by default, in the order of the paper.
 PAPER_CONFIGS = ("table1", "fig4", "protocols", "fig2", "fig3", "table2", "fig5", "fig6")
-REPORT_KINDS = (
-    "auc_table",
-    "ablation",
-    "density",
-    "sweep",
-    "protocol_comparison",
-    "baseline_fidelity",
-)
-#: Report kinds whose experiments vary a protocol through ``variants``.
-VARIANT_REPORTS = ("protocol_comparison", "baseline_fidelity")
 SWEEP_SECTIONS = ("data", "params")
 
 _EXPERIMENT_KEYS = {
@@ -332,6 +322,7 @@ def parse_experiment(name: str, table: Any, source: str = "<config>") -> Experim
     report = _string(table["report"], f"{where}.report")
     if report not in REPORT_KINDS:
         raise _fail(f"{where}.report", f"must be one of {list(REPORT_KINDS)}, got {report!r}")
+    kind = REPORT_KINDS[report]
     methods = tuple(
         _method(m, f"{where}.methods") for m in _string_list(table["methods"], f"{where}.methods")
     )
@@ -358,14 +349,15 @@ def parse_experiment(name: str, table: Any, source: str = "<config>") -> Experim
     if "variants" in table:
         if sweep is not None:
             raise _fail(where, "has both 'sweep' and 'variants'; an experiment varies one axis")
-        if report not in VARIANT_REPORTS:
+        if not kind.uses_variants:
+            with_variants = REPORT_KINDS.with_variants()
             raise _fail(
                 f"{where}.variants",
-                f"only report = {' or '.join(map(repr, VARIANT_REPORTS))} uses variants, not "
+                f"only report = {' or '.join(map(repr, with_variants))} uses variants, not "
                 f"{report!r}",
             )
         variants = _parse_variants(table["variants"], f"{where}.variants", methods)
-    if report in VARIANT_REPORTS and variants is None:
+    if kind.uses_variants and variants is None:
         raise _fail(where, f"report = {report!r} needs a [variants] table")
     reference_auc = reference_variant = None
     if "reference_auc" in table or "reference_variant" in table:
