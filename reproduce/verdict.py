@@ -5,6 +5,11 @@ experiment, as written to ``tables/<experiment>_auc.csv``), so re-rendering the 
 committed CSVs gives the same verdict. The criteria are fixed in this module and printed with the
 verdict; they were chosen before looking at CIFAR-10 results and are not tuned to make a claim hold.
 
+Each claim is a small function registered with the claim it checks (:func:`paper_claim`: an id
+and the claim's text, in :data:`CLAIMS`, listed in the order of registration); it gets the
+inputs (:class:`ClaimInputs`), appends its evidence and returns the status.
+:func:`evaluate_claims` runs every registered claim.
+
 Protocol comparisons (experiments of report kind ``protocol_comparison``, passed as
 :class:`ProtocolComparison`) add evidence to the parts of claims that compare flows only, on the
 comparison's dataset kind: RobustRealNVP vs Real NVP on ODDS and on CIFAR-10, the ODDS ablation
@@ -185,6 +190,8 @@ class Claim:
     claim: str
     status: str  # "holds", "partly holds", "does not hold", "not evaluated"
     evidence: list[str] = field(default_factory=list)
+    #: The id the claim is registered under (:data:`CLAIMS`).
+    id: str = ""
 
 
 def _matrix(compared: pd.DataFrame, sweep_value=None) -> pd.DataFrame:
@@ -252,7 +259,7 @@ def _clustered(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _project_part(
-    claim: Claim,
+    evidence: list[str],
     results: list[bool],
     frame: pd.DataFrame | None,
     comparisons: Sequence[ProtocolComparison],
@@ -267,17 +274,17 @@ def _project_part(
     protocol comparisons of dataset kind ``kind``.
 
     Appends the project protocol's verdict to ``results`` (a comparison's project variant stands
-    in when ``frame`` is None) and the evidence to ``claim``: one line per protocol, and, where the
-    verdict differs between protocols, one line listing each protocol's. Only comparisons on the
-    same datasets as ``frame`` take part. Returns the project protocol's statistics (None when
-    there are none).
+    in when ``frame`` is None) and the evidence to ``evidence``: one line per protocol, and,
+    where the verdict differs between protocols, one line listing each protocol's. Only
+    comparisons on the same datasets as ``frame`` take part. Returns the project protocol's
+    statistics (None when there are none).
     """
     select = select or (lambda f: f)
     project = None
     if frame is not None:
         project = pairwise(_matrix(select(frame)), a, b)
         if project is not None:
-            claim.evidence.append(
+            evidence.append(
                 _pair_text(project, a, b, f"{where}, {_seeds_note(select(frame))} seed(s)")
             )
     project_label = "project protocol"
@@ -299,16 +306,16 @@ def _project_part(
             if variant.is_project:
                 if project is None:  # the claim's experiment is not in the report: stand in
                     project, project_label = stats, variant.label
-                    claim.evidence.append(_pair_text(stats, a, b, f"{text} seed(s)"))
+                    evidence.append(_pair_text(stats, a, b, f"{text} seed(s)"))
                 continue
             verdicts.append((variant.label, _beats(stats)))
-            claim.evidence.append(_pair_text(stats, a, b, f"{text} seed(s)"))
+            evidence.append(_pair_text(stats, a, b, f"{text} seed(s)"))
     if project is None:
         return None
     results.append(_beats(project))
     if any(holds != _beats(project) for _, holds in verdicts):
         listing = [(project_label, _beats(project)), *verdicts]
-        claim.evidence.append(
+        evidence.append(
             f"{where}: the verdict depends on the protocol — "
             + ", ".join(f"{_verdict_word(holds)} under the {label}" for label, holds in listing)
             + "."
@@ -316,12 +323,57 @@ def _project_part(
     return project
 
 
+@dataclass(frozen=True)
+class ClaimInputs:
+    """What the claims are evaluated on (see :func:`evaluate_claims`)."""
+
+    #: Experiment name -> per-cell summary with the paper comparison (``tables/<e>_auc.csv``).
+    compared: Mapping[str, pd.DataFrame]
+    #: Experiment name -> rank table (``tables/<e>_ranks.csv``, indexed by method).
+    ranks: Mapping[str, pd.DataFrame]
+    #: The report's ``protocol_comparison`` experiments.
+    comparisons: Sequence[ProtocolComparison]
+
+
+#: How a claim is checked: given the inputs, append the evidence (Markdown, one item each) to the
+#: list and return the status ("holds", "partly holds", "does not hold" or "not evaluated").
+ClaimCheck = Callable[[ClaimInputs, list[str]], str]
+
+
+@dataclass(frozen=True)
+class PaperClaim:
+    """One of the paper's claims and the function that checks it."""
+
+    id: str
+    text: str
+    check: ClaimCheck
+
+
+#: The paper's claims by id, in the order the verdict lists them (the order of registration).
+CLAIMS: dict[str, PaperClaim] = {}
+
+
+def paper_claim(claim_id: str, text: str) -> Callable[[ClaimCheck], ClaimCheck]:
+    """Register the decorated function as the check of the paper's claim ``text``.
+
+    A claim id registered already is a ``ValueError`` naming it.
+    """
+
+    def register(check: ClaimCheck) -> ClaimCheck:
+        if claim_id in CLAIMS:
+            raise ValueError(f"claim {claim_id!r} is already registered")
+        CLAIMS[claim_id] = PaperClaim(claim_id, text, check)
+        return check
+
+    return register
+
+
 def evaluate_claims(
     compared: Mapping[str, pd.DataFrame],
     ranks: Mapping[str, pd.DataFrame] | None = None,
     comparisons: Sequence[ProtocolComparison] = (),
 ) -> list[Claim]:
-    """The paper's claims, each evaluated on the experiments present in ``compared``.
+    """The paper's claims (:data:`CLAIMS`), each evaluated on the experiments in ``compared``.
 
     Parameters
     ----------
@@ -334,153 +386,172 @@ def evaluate_claims(
         protocol add evidence to the flow-only parts of the claims on their dataset kind (see the
         module docstring); the claims' status stays computed on the project protocol.
     """
-    ranks = ranks or {}
-    claims: list[Claim] = []
-    robust, plain, trim = "RobustRealNVP", "RealNVP", "TrimRealNVP"
+    inputs = ClaimInputs(compared, ranks or {}, tuple(comparisons))
+    claims = []
+    for claim in CLAIMS.values():
+        evidence: list[str] = []
+        status = claim.check(inputs, evidence)
+        claims.append(Claim(claim.text, status, evidence, id=claim.id))
+    return claims
 
-    # 1. best average rank on ODDS
-    claim = Claim("RobustRealNVP has the best average rank on the 16 ODDS datasets (Table 1).", "")
-    table = ranks.get("table1")
-    if table is not None and "ours" in table.columns and table["ours"].notna().any():
-        ours = table["ours"].dropna().sort_values()
-        position = list(ours.index).index(robust) + 1 if robust in ours.index else None
-        claim.status = "holds" if position == 1 else "does not hold"
-        listing = ", ".join(f"{m} {r:.2f}" for m, r in ours.items())
-        if position == 1:
-            where = "first."
-        else:
-            gap = ours[robust] - ours.iloc[0] if position else float("nan")
-            where = f"number {position}, {gap:.2f} ranks behind {ours.index[0]}."
-        claim.evidence.append(f"Our average ranks: {listing}. RobustRealNVP is {where}")
-        if "paper_printed" in table.columns and robust in table.index:
-            claim.evidence.append(
-                f"Paper: RobustRealNVP {table.loc[robust, 'paper_printed']:.2f} as printed "
-                + (
-                    f"({table.loc[robust, 'paper_from_means']:.2f} from its own means), best."
-                    if "paper_from_means" in table.columns
-                    else "(best)."
-                )
-            )
-        odds = [f"`{c.experiment}`" for c in comparisons if c.dataset_kind == "odds"]
-        if odds:
-            claim.evidence.append(
-                "Evaluated under the project protocol only: the ranks need the baselines, which "
-                + (
-                    f"the protocol comparison {odds[0]} does not run."
-                    if len(odds) == 1
-                    else f"the protocol comparisons {', '.join(odds)} do not run."
-                )
-            )
+
+ROBUST, PLAIN, TRIM = "RobustRealNVP", "RealNVP", "TrimRealNVP"
+
+
+@paper_claim(
+    "best_average_rank_on_odds",
+    "RobustRealNVP has the best average rank on the 16 ODDS datasets (Table 1).",
+)
+def best_average_rank_on_odds(inputs: ClaimInputs, evidence: list[str]) -> str:
+    """Table 1's ranks: RobustRealNVP first among all methods (project protocol only: the ranks
+    need the baselines, which protocol comparisons do not run)."""
+    table = inputs.ranks.get("table1")
+    if table is None or "ours" not in table.columns or not table["ours"].notna().any():
+        return "not evaluated"
+    ours = table["ours"].dropna().sort_values()
+    position = list(ours.index).index(ROBUST) + 1 if ROBUST in ours.index else None
+    listing = ", ".join(f"{m} {r:.2f}" for m, r in ours.items())
+    if position == 1:
+        where = "first."
     else:
-        claim.status = "not evaluated"
-    claims.append(claim)
+        gap = ours[ROBUST] - ours.iloc[0] if position else float("nan")
+        where = f"number {position}, {gap:.2f} ranks behind {ours.index[0]}."
+    evidence.append(f"Our average ranks: {listing}. RobustRealNVP is {where}")
+    if "paper_printed" in table.columns and ROBUST in table.index:
+        evidence.append(
+            f"Paper: RobustRealNVP {table.loc[ROBUST, 'paper_printed']:.2f} as printed "
+            + (
+                f"({table.loc[ROBUST, 'paper_from_means']:.2f} from its own means), best."
+                if "paper_from_means" in table.columns
+                else "(best)."
+            )
+        )
+    odds = [f"`{c.experiment}`" for c in inputs.comparisons if c.dataset_kind == "odds"]
+    if odds:
+        evidence.append(
+            "Evaluated under the project protocol only: the ranks need the baselines, which "
+            + (
+                f"the protocol comparison {odds[0]} does not run."
+                if len(odds) == 1
+                else f"the protocol comparisons {', '.join(odds)} do not run."
+            )
+        )
+    return "holds" if position == 1 else "does not hold"
 
-    # 2. beats Real NVP
-    claim = Claim("RobustRealNVP beats Real NVP (Tables 1 and 2).", "")
+
+@paper_claim("beats_real_nvp", "RobustRealNVP beats Real NVP (Tables 1 and 2).")
+def beats_real_nvp(inputs: ClaimInputs, evidence: list[str]) -> str:
+    """RobustRealNVP vs Real NVP on ODDS (Table 1) and CIFAR-10 (Table 2), each beside the
+    paper's own comparison on the same datasets."""
     results: list[bool] = []
     for name, kind, where in (
         ("table1", "odds", "ODDS (Table 1)"),
         ("table2", "cifar10", "CIFAR-10 (Table 2)"),
     ):
-        frame = compared.get(name)
-        first = len(claim.evidence)
-        stats = _project_part(claim, results, frame, comparisons, kind, robust, plain, where)
+        frame = inputs.compared.get(name)
+        first = len(evidence)
+        stats = _project_part(
+            evidence, results, frame, inputs.comparisons, kind, ROBUST, PLAIN, where
+        )
         if frame is None or stats is None:
             continue
-        ours_both = _matrix(frame)[[robust, plain]].dropna().index
+        ours_both = _matrix(frame)[[ROBUST, PLAIN]].dropna().index
         paper = frame.pivot_table(
             index="dataset", columns="method", values="paper_mean", aggfunc="first"
         )
-        paper_stats = pairwise(paper.reindex(ours_both), robust, plain)
+        paper_stats = pairwise(paper.reindex(ours_both), ROBUST, PLAIN)
         if paper_stats:
-            claim.evidence.insert(
+            evidence.insert(
                 first + 1,
-                f"Paper on the same datasets: {robust} higher on {paper_stats['wins']} of "
+                f"Paper on the same datasets: {ROBUST} higher on {paper_stats['wins']} of "
                 f"{paper_stats['n']}, Δ {paper_stats['mean_diff']:+.3f}.",
             )
-    claim.status = _status(results)
-    claims.append(claim)
+    return _status(results)
 
-    # 3. SN helps on clustered anomalies
-    claim = Claim(
-        "Spectral normalisation helps, above all on clustered anomalies "
-        "(Figures 3 and 4; the clustered half of Table 2).",
-        "",
-    )
-    results = []
+
+@paper_claim(
+    "spectral_normalisation_helps_on_clustered_anomalies",
+    "Spectral normalisation helps, above all on clustered anomalies "
+    "(Figures 3 and 4; the clustered half of Table 2).",
+)
+def spectral_normalisation_helps(inputs: ClaimInputs, evidence: list[str]) -> str:
+    """Two moons (Figure 3), the ODDS ablation (Figure 4, SN vs no SN) and CIFAR-10's clustered
+    settings (Table 2 ``-c``, trimming + SN vs neither)."""
+    compared, comparisons = inputs.compared, inputs.comparisons
+    results: list[bool] = []
     if "fig3" in compared:
         matrix = _matrix(compared["fig3"])
-        for other in (trim, plain):
-            stats = pairwise(matrix, robust, other)
+        for other in (TRIM, PLAIN):
+            stats = pairwise(matrix, ROBUST, other)
             if stats:
                 results.append(_beats(stats))
-                claim.evidence.append(
-                    _pair_text(stats, robust, other, "Two moons, clustered anomalies (Figure 3)")
+                evidence.append(
+                    _pair_text(stats, ROBUST, other, "Two moons, clustered anomalies (Figure 3)")
                 )
     where = "ODDS ablation, SN vs no SN (Figure 4)"
-    _project_part(claim, results, compared.get("fig4"), comparisons, "odds", robust, trim, where)
+    _project_part(evidence, results, compared.get("fig4"), comparisons, "odds", ROBUST, TRIM, where)
     where = "CIFAR-10 clustered anomalies (Table 2 `-c`; trimming + SN vs neither)"
     _project_part(
-        claim,
+        evidence,
         results,
         compared.get("table2"),
         comparisons,
         "cifar10",
-        robust,
-        plain,
+        ROBUST,
+        PLAIN,
         where,
         select=_clustered,
     )
-    claim.status = _status(results)
-    claims.append(claim)
+    return _status(results)
 
-    # 4. stable under a mis-set trimming ratio
-    claim = Claim(
-        "RobustRealNVP is stable when the trimming ratio ε is over- or under-estimated (Figure 6).",
-        "",
-    )
-    if "fig6" in compared:
-        frame = compared["fig6"]
-        frame = frame[(frame["method"] == robust) & frame["auc_mean"].notna()]
-        spread = frame.groupby("dataset")["auc_mean"].agg(lambda s: s.max() - s.min())
-        counts = frame.groupby("dataset")["auc_mean"].count()
-        spread = spread[counts >= 2]
-        if len(spread):
-            holds = float(spread.mean()) <= EPS_STABILITY_MAX_SPREAD
-            claim.status = "holds" if holds else "does not hold"
-            values = ", ".join(f"{v:g}" for v in sorted(frame["sweep_value"].dropna().unique()))
-            claim.evidence.append(
-                f"Spread (max − min) of the mean AUC over ε ∈ {{{values}}} "
-                f"at true ratio 0.1, on {len(spread)} class(es): mean {spread.mean():.3f}, "
-                f"largest {spread.max():.3f} ({spread.idxmax()}). Criterion: mean spread ≤ "
-                f"{EPS_STABILITY_MAX_SPREAD}."
-            )
-        else:
-            claim.status = "not evaluated"
-    else:
-        claim.status = "not evaluated"
-    claims.append(claim)
 
-    # 5. advantage as contamination grows
-    claim = Claim(
-        "RobustRealNVP stays above Real NVP as the true anomaly ratio grows (Figure 5).", ""
+@paper_claim(
+    "stable_under_a_mis_set_trimming_ratio",
+    "RobustRealNVP is stable when the trimming ratio ε is over- or under-estimated (Figure 6).",
+)
+def stable_under_a_mis_set_trimming_ratio(inputs: ClaimInputs, evidence: list[str]) -> str:
+    """Figure 6: the spread of RobustRealNVP's mean AUC over the trimming ratios tried, averaged
+    over datasets, at most :data:`EPS_STABILITY_MAX_SPREAD`."""
+    if "fig6" not in inputs.compared:
+        return "not evaluated"
+    frame = inputs.compared["fig6"]
+    frame = frame[(frame["method"] == ROBUST) & frame["auc_mean"].notna()]
+    spread = frame.groupby("dataset")["auc_mean"].agg(lambda s: s.max() - s.min())
+    counts = frame.groupby("dataset")["auc_mean"].count()
+    spread = spread[counts >= 2]
+    if not len(spread):
+        return "not evaluated"
+    holds = float(spread.mean()) <= EPS_STABILITY_MAX_SPREAD
+    values = ", ".join(f"{v:g}" for v in sorted(frame["sweep_value"].dropna().unique()))
+    evidence.append(
+        f"Spread (max − min) of the mean AUC over ε ∈ {{{values}}} "
+        f"at true ratio 0.1, on {len(spread)} class(es): mean {spread.mean():.3f}, "
+        f"largest {spread.max():.3f} ({spread.idxmax()}). Criterion: mean spread ≤ "
+        f"{EPS_STABILITY_MAX_SPREAD}."
     )
-    results = []
-    if "fig5" in compared:
-        frame = compared["fig5"]
+    return "holds" if holds else "does not hold"
+
+
+@paper_claim(
+    "above_real_nvp_as_contamination_grows",
+    "RobustRealNVP stays above Real NVP as the true anomaly ratio grows (Figure 5).",
+)
+def above_real_nvp_as_contamination_grows(inputs: ClaimInputs, evidence: list[str]) -> str:
+    """Figure 5: RobustRealNVP beats Real NVP at every true anomaly ratio (two ratios at least)."""
+    results: list[bool] = []
+    if "fig5" in inputs.compared:
+        frame = inputs.compared["fig5"]
         for value in sorted(frame["sweep_value"].dropna().unique()):
-            stats = pairwise(_matrix(frame, value), robust, plain)
+            stats = pairwise(_matrix(frame, value), ROBUST, PLAIN)
             if stats:
                 results.append(_beats(stats))
-                claim.evidence.append(_pair_text(stats, robust, plain, f"Ratio {value:g}"))
-    claim.status = _status(results)
+                evidence.append(_pair_text(stats, ROBUST, PLAIN, f"Ratio {value:g}"))
     if len(results) == 1:  # a trend needs two ratios at least
-        claim.status = "not evaluated"
-        claim.evidence.append(
+        evidence.append(
             "Only one ratio has results (its runs are shared with Table 2): no trend to judge."
         )
-    claims.append(claim)
-    return claims
+        return "not evaluated"
+    return _status(results)
 
 
 def flagged_cells(compared: Mapping[str, pd.DataFrame], rules: Sequence[CauseRule]) -> pd.DataFrame:
