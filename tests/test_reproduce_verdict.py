@@ -8,13 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from reproduce import verdict
 from reproduce.verdict import (
+    CLAIMS,
     CauseFileError,
+    ClaimInputs,
     ProtocolComparison,
     ProtocolVariant,
     evaluate_claims,
     explain,
     flagged_cells,
+    paper_claim,
     read_causes,
     render_verdict,
 )
@@ -368,3 +372,61 @@ def test_the_ratio_claim_needs_two_ratios():
         ]
     )
     assert evaluate_claims({"fig5": two})[4].status == "partly holds"
+
+
+# ---------------------------------------------------------------------- the claims' registry
+#: The paper's claims as the verdict lists them (ids, texts and order are part of the report).
+PAPER_CLAIMS = [
+    (
+        "best_average_rank_on_odds",
+        "RobustRealNVP has the best average rank on the 16 ODDS datasets (Table 1).",
+    ),
+    ("beats_real_nvp", "RobustRealNVP beats Real NVP (Tables 1 and 2)."),
+    (
+        "spectral_normalisation_helps_on_clustered_anomalies",
+        "Spectral normalisation helps, above all on clustered anomalies "
+        "(Figures 3 and 4; the clustered half of Table 2).",
+    ),
+    (
+        "stable_under_a_mis_set_trimming_ratio",
+        "RobustRealNVP is stable when the trimming ratio ε is over- or under-estimated (Figure 6).",
+    ),
+    (
+        "above_real_nvp_as_contamination_grows",
+        "RobustRealNVP stays above Real NVP as the true anomaly ratio grows (Figure 5).",
+    ),
+]
+
+
+def test_each_registered_claim_has_a_unique_id_and_text_in_the_papers_order():
+    assert [(c.id, c.text) for c in CLAIMS.values()] == PAPER_CLAIMS
+    assert all(key == claim.id for key, claim in CLAIMS.items())
+    assert len({c.text for c in CLAIMS.values()}) == len(CLAIMS)
+    claims = evaluate_claims({})
+    assert [(c.id, c.claim) for c in claims] == PAPER_CLAIMS
+    assert {c.status for c in claims} == {"not evaluated"}
+
+
+def test_a_duplicate_claim_registration_is_an_error_naming_it():
+    before = dict(CLAIMS)
+    with pytest.raises(ValueError, match="claim 'beats_real_nvp' is already registered"):
+
+        @paper_claim("beats_real_nvp", "Another text.")
+        def again(inputs: ClaimInputs, evidence: list[str]) -> str:
+            return "holds"
+
+    assert CLAIMS == before
+
+
+def test_a_registered_claim_is_evaluated_after_the_others(monkeypatch):
+    monkeypatch.setattr(verdict, "CLAIMS", dict(CLAIMS))
+
+    @paper_claim("counts_experiments", "The report has experiments.")
+    def counts(inputs: ClaimInputs, evidence: list[str]) -> str:
+        evidence.append(f"{len(inputs.compared)} experiment(s).")
+        return "holds" if inputs.compared else "not evaluated"
+
+    claims = evaluate_claims({"fig5": cells([("a", "RobustRealNVP", 0.9, 0.8, 0.01, 0.01)])})
+    assert [c.id for c in claims] == [i for i, _ in PAPER_CLAIMS] + ["counts_experiments"]
+    assert (claims[-1].status, claims[-1].evidence) == ("holds", ["1 experiment(s)."])
+    assert "counts_experiments" not in CLAIMS  # registered in the test's copy only
