@@ -33,6 +33,7 @@ from benchmarks.flow_throughput import (
 )
 from rrnvp.coupling_ops import flow_forward, spectral_divisors
 from rrnvp.flow import RealNVPFlow
+from rrnvp.linear import spectral_norm_estimate
 from rrnvp.training import train_step
 from rrnvp.trimming import trimmed_mean
 
@@ -44,10 +45,7 @@ def compiled_loss(flow: RealNVPFlow, mode: str) -> Callable[..., torch.Tensor]:
     spec = flow.spec
 
     def loss(batch, us, vs, weights, biases):
-        sigmas = [
-            (u * torch.bmm(v.unsqueeze(1), w.transpose(1, 2)).squeeze(1)).sum(-1)
-            for u, v, w in zip(us, vs, weights)
-        ]
+        sigmas = [spectral_norm_estimate(w, u, v) for u, v, w in zip(us, vs, weights)]
         z, log_det = flow_forward(batch, weights, biases, spectral_divisors(sigmas, spec)[0], spec)
         return trimmed_mean(-(flow.prior_log_prob(z) + log_det), TRIM_RATIO)
 

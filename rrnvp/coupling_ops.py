@@ -43,6 +43,8 @@ from dataclasses import dataclass
 
 import torch
 
+from rrnvp.linear import SpectralNormMode, lipschitz_divisor, lipschitz_divisor_slope
+
 LEAKY_RELU_SLOPE = 0.01
 
 #: Data -> latent maps of a coupling (see the module docstring); the first is the default.
@@ -64,7 +66,7 @@ class FlowSpec:
     n_features: int
     n_couplings: int
     lipschitz_k: float
-    clip: bool  # True: r = max(sigma / k, 1); False: r = sigma / k
+    sn_mode: SpectralNormMode  # see rrnvp.linear.lipschitz_divisor
     form: str = "shift-scale"
     masks: str = "partition"
 
@@ -102,7 +104,9 @@ def spectral_divisors(
     """Per layer, the divisor ``r`` of every net (shape ``(2C,)``) and ``dr/dsigma``.
 
     ``sigmas`` holds each layer's spectral-norm estimates ``u^T W v`` (``None`` without spectral
-    normalisation, for which both returned entries are ``None`` too).
+    normalisation, for which both returned entries are ``None`` too). ``r`` and its slope are
+    :func:`~rrnvp.linear.lipschitz_divisor` and :func:`~rrnvp.linear.lipschitz_divisor_slope`,
+    the functions :class:`~rrnvp.linear.StackedLinear` uses.
     """
     divisors: list[torch.Tensor | None] = []
     slopes: list[torch.Tensor | None] = []
@@ -111,13 +115,8 @@ def spectral_divisors(
             divisors.append(None)
             slopes.append(None)
             continue
-        ratio = sigma / spec.lipschitz_k
-        if spec.clip:
-            divisors.append(ratio.clamp(min=1.0))
-            slopes.append((ratio >= 1.0).to(ratio.dtype) / spec.lipschitz_k)
-        else:
-            divisors.append(ratio)
-            slopes.append(torch.full_like(ratio, 1.0 / spec.lipschitz_k))
+        divisors.append(lipschitz_divisor(sigma, spec.lipschitz_k, spec.sn_mode))
+        slopes.append(lipschitz_divisor_slope(sigma, spec.lipschitz_k, spec.sn_mode))
     return divisors, slopes
 
 

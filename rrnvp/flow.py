@@ -130,7 +130,7 @@ class RealNVPFlow(nn.Module):
         self.n_couplings = n_couplings
         self.spectral_norm = spectral_norm
         self.spec = FlowSpec(
-            n_features, n_couplings, float(lipschitz_k), sn_mode == "clip", coupling_form, masks
+            n_features, n_couplings, float(lipschitz_k), sn_mode, coupling_form, masks
         )
         widths = [n_features] + [hidden_features] * n_hidden_layers + [n_features]
         self.layers = nn.ModuleList(

@@ -16,6 +16,11 @@ As in :func:`torch.nn.utils.parametrizations.spectral_norm`, ``n_power_iteration
 iterations update the singular-vector estimates ``u`` and ``v`` at every forward pass in training
 mode; in eval mode the stored vectors are reused and ``sigma = u^T W v`` is recomputed from the
 current weight.
+
+The maths lives in four functions shared by :class:`StackedLinear` (which forms ``W / r``) and the
+hand-written coupling stack of :mod:`rrnvp.coupling_ops` (which divides each layer's output by
+``r`` and differentiates ``r`` by hand): :func:`power_iterate`, :func:`spectral_norm_estimate`,
+:func:`lipschitz_divisor` (``r``) and :func:`lipschitz_divisor_slope` (``dr/dsigma``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,99 @@ from torch import nn
 
 SpectralNormMode = Literal["clip", "divide"]
 SPECTRAL_NORM_MODES: tuple[str, ...] = ("clip", "divide")
+
+
+def spectral_norm_estimate(weight: torch.Tensor, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Power-iteration estimate ``sigma = u^T W v`` of each stacked matrix's largest singular value.
+
+    Parameters
+    ----------
+    weight : torch.Tensor
+        Stacked matrices, shape ``(n_nets, out_features, in_features)``.
+    u, v : torch.Tensor
+        Left and right singular-vector estimates, shapes ``(n_nets, out_features)`` and
+        ``(n_nets, in_features)``.
+
+    Returns
+    -------
+    torch.Tensor
+        ``sigma`` of shape ``(n_nets,)``, differentiable with respect to ``weight`` (``u`` and
+        ``v`` are treated as constants by the callers).
+    """
+    # Written as row vector times matrix: bmm with a single output column (W @ v) takes a much
+    # slower kernel on CPU than its transposed form (v^T @ W^T).
+    wv = torch.bmm(v.unsqueeze(1), weight.transpose(1, 2)).squeeze(1)
+    return (u * wv).sum(dim=-1)
+
+
+@torch.no_grad()
+def power_iterate(
+    weight: torch.Tensor, u: torch.Tensor, v: torch.Tensor, n_iterations: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Refine singular-vector estimates by ``n_iterations >= 1`` power iterations.
+
+    Parameters
+    ----------
+    weight : torch.Tensor
+        Stacked matrices, shape ``(n_nets, out_features, in_features)``.
+    u, v : torch.Tensor
+        Current estimates, shapes ``(n_nets, out_features)`` and ``(n_nets, in_features)``; not
+        modified.
+    n_iterations : int
+        Number of iterations, at least 1.
+
+    Returns
+    -------
+    tuple of torch.Tensor
+        The new ``u`` and ``v`` and ``sigma = u^T W v`` for them (shape ``(n_nets,)``, no
+        gradient; it reuses the last iteration's ``W v``).
+    """
+    # Both products are written as row-vector times matrix (see spectral_norm_estimate).
+    for _ in range(n_iterations):
+        v = F.normalize(torch.bmm(u.unsqueeze(1), weight).squeeze(1), dim=-1, eps=1e-12)
+        wv = torch.bmm(v.unsqueeze(1), weight.transpose(1, 2)).squeeze(1)
+        u = F.normalize(wv, dim=-1, eps=1e-12)
+    return u, v, (u * wv).sum(dim=-1)
+
+
+def lipschitz_divisor(
+    sigma: torch.Tensor, lipschitz_k: float, mode: SpectralNormMode
+) -> torch.Tensor:
+    """The divisor ``r`` of the normalised weight ``W / r`` (see the module docstring).
+
+    Parameters
+    ----------
+    sigma : torch.Tensor
+        Spectral-norm estimates, one per net.
+    lipschitz_k : float
+        The bound ``k``.
+    mode : {"clip", "divide"}
+        ``"clip"``: ``r = max(sigma / k, 1)``; ``"divide"``: ``r = sigma / k``.
+
+    Returns
+    -------
+    torch.Tensor
+        ``r``, shaped like ``sigma``.
+    """
+    ratio = sigma / lipschitz_k
+    return ratio.clamp(min=1.0) if mode == "clip" else ratio
+
+
+def lipschitz_divisor_slope(
+    sigma: torch.Tensor, lipschitz_k: float, mode: SpectralNormMode
+) -> torch.Tensor:
+    """The derivative ``dr/dsigma`` of :func:`lipschitz_divisor` (same parameters).
+
+    Returns
+    -------
+    torch.Tensor
+        ``1/k`` where ``r`` follows ``sigma`` (everywhere for ``"divide"``, where
+        ``sigma / k >= 1`` for ``"clip"``), else 0; shaped like ``sigma``.
+    """
+    ratio = sigma / lipschitz_k
+    if mode == "clip":
+        return (ratio >= 1.0).to(ratio.dtype) / lipschitz_k
+    return torch.full_like(ratio, 1.0 / lipschitz_k)
 
 
 class StackedLinear(nn.Module):
@@ -122,16 +220,20 @@ class StackedLinear(nn.Module):
         n_iterations = self.n_power_iterations if n_iterations is None else n_iterations
         if n_iterations < 1:  # no iteration: sigma from the stored vectors
             return self.sigma()
-        u, v, w = self._u, self._v, self.weight
-        # Both products are written as row-vector times matrix: bmm with a single output column
-        # (W @ v) takes a much slower kernel on CPU than its transposed form (v^T @ W^T).
-        for _ in range(n_iterations):
-            v = F.normalize(torch.bmm(u.unsqueeze(1), w).squeeze(1), dim=-1, eps=1e-12)
-            wv = torch.bmm(v.unsqueeze(1), w.transpose(1, 2)).squeeze(1)
-            u = F.normalize(wv, dim=-1, eps=1e-12)
+        u, v, sigma = power_iterate(self.weight, self._u, self._v, n_iterations)
         self._u.copy_(u)
         self._v.copy_(v)
-        return (u * wv).sum(dim=-1)
+        return sigma
+
+    @property
+    def singular_vectors(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The stored estimates ``(u, v)``, shapes ``(n_nets, out)`` and ``(n_nets, in)``.
+
+        The buffers themselves (not copies); only defined with ``spectral_norm=True``.
+        """
+        if not self.spectral_norm:
+            raise RuntimeError("singular_vectors is only defined with spectral_norm=True")
+        return self._u, self._v
 
     def sigma(self) -> torch.Tensor:
         """Power-iteration estimate ``u^T W v`` of each layer's largest singular value.
@@ -140,8 +242,7 @@ class StackedLinear(nn.Module):
         """
         if not self.spectral_norm:
             raise RuntimeError("sigma() is only defined with spectral_norm=True")
-        wv = torch.bmm(self._v.unsqueeze(1), self.weight.transpose(1, 2)).squeeze(1)
-        return (self._u * wv).sum(dim=-1)
+        return spectral_norm_estimate(self.weight, self._u, self._v)
 
     def effective_weight(self) -> torch.Tensor:
         """The weight actually applied: ``W`` itself, or its spectrally normalised form."""
@@ -149,9 +250,8 @@ class StackedLinear(nn.Module):
             return self.weight
         if self.training:
             self.power_iteration()
-        ratio = self.sigma() / self.lipschitz_k
-        scale = ratio.clamp(min=1.0) if self.sn_mode == "clip" else ratio
-        return self.weight / scale[:, None, None]
+        divisor = lipschitz_divisor(self.sigma(), self.lipschitz_k, self.sn_mode)
+        return self.weight / divisor[:, None, None]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply every layer of the stack.
