@@ -42,13 +42,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import platform
 import time
 from collections.abc import Callable
 
 import torch
 
+from rrnvp.coupling_layout import CouplingLayout
 from rrnvp.coupling_ops import COUPLING_FORMS, FlowFunction
 from rrnvp.flow import RealNVPFlow
 from rrnvp.training import make_optimizer, train_step
@@ -64,12 +64,13 @@ LIPSCHITZ_K = 1.5
 def model_flops_per_step(d: int, batch: int = BATCH, hidden: int = HIDDEN) -> float:
     """Matmul FLOPs of one training step (forward + backward) that this implementation computes.
 
-    Only the kept input columns of the first layer and the transformed output rows of the last.
+    Only the kept input columns of the first layer and the transformed output rows of the last,
+    as the benchmarked flow (default masks) lays them out.
     """
-    first, second = math.ceil(d / 2), d // 2
+    layout = CouplingLayout(d, N_COUPLINGS)
     total = 0.0
     for coupling in range(N_COUPLINGS):
-        kept, free = (first, second) if coupling % 2 == 0 else (second, first)
+        kept, free = layout.widths(coupling)
         forward_per_net = 2 * batch * (kept * hidden + hidden * hidden + hidden * free)
         total += 3.0 * 2 * forward_per_net  # fwd + bwd, s and t nets
     return total

@@ -20,6 +20,7 @@ except PackageNotFoundError:  # running from a checkout without installation
     __version__ = "0.1.0"
 
 _PUBLIC = {
+    "CouplingLayout": "rrnvp.coupling_layout",
     "FlowDetector": "rrnvp.detector",
     "RealNVP": "rrnvp.detector",
     "RobustRealNVP": "rrnvp.detector",
@@ -31,6 +32,7 @@ _PUBLIC = {
 }
 
 __all__ = [
+    "CouplingLayout",
     "FlowDetector",
     "RealNVP",
     "RealNVPFlow",
@@ -43,6 +45,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from rrnvp.coupling_layout import CouplingLayout
     from rrnvp.detector import (
         FlowDetector,
         RealNVP,

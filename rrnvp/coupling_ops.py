@@ -26,11 +26,11 @@ with ``s = tanh(.)`` and ``t`` read from the kept columns:
 * ``"scale-shift"`` (the suite's form before 2026-12-01): ``z = x * exp(s) + t``,
   ``log|det| = sum(s)``. Its operations are those that computed the runs stored with it.
 
-Two mask schemes (:data:`MASK_SCHEMES`): ``"partition"`` splits at ``ceil(d/2)`` for every coupling;
-``"authors"`` reproduces the authors' masks, which for odd ``d`` split at ``ceil(d/2)`` for even
-couplings and at ``floor(d/2)`` for odd ones, so dimension ``floor(d/2)`` is always kept. Only
-when both couplings of a pair split at the same column does what one transforms equal what the
-next keeps; otherwise the columns are merged and split again between couplings.
+Which columns each coupling keeps and transforms, for both mask schemes, is the
+:class:`~rrnvp.coupling_layout.CouplingLayout` carried by :class:`FlowSpec`. Only when both
+couplings of a pair split at the same column (the layout is ``alternating``) does what one
+transforms equal what the next keeps; otherwise (the authors' masks for odd ``d``) the columns
+are merged and split again between couplings.
 
 Changes to this module are kept bit-identical (same float32 operations in the same order) unless
 the run protocol is bumped: the committed results were computed with it.
@@ -38,64 +38,53 @@ the run protocol is bumped: the committed results were computed with it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 
+from rrnvp.coupling_layout import CouplingLayout
 from rrnvp.linear import SpectralNormMode, lipschitz_divisor, lipschitz_divisor_slope
 
 LEAKY_RELU_SLOPE = 0.01
 
 #: Data -> latent maps of a coupling (see the module docstring); the first is the default.
 COUPLING_FORMS: tuple[str, ...] = ("shift-scale", "scale-shift")
-#: Mask schemes (see the module docstring); the first is the default.
-MASK_SCHEMES: tuple[str, ...] = ("partition", "authors")
 
 
 @dataclass(frozen=True)
 class FlowSpec:
     """Static description of the coupling stack.
 
-    Coupling ``c`` (counted in the data -> latent direction) keeps (conditions on) the columns
-    before its split point when ``c`` is even and those from it on when ``c`` is odd, and
-    transforms the others. The split point is ``ceil(d/2)``, except for odd couplings under the
-    ``"authors"`` masks, where it is ``floor(d/2)``.
+    Parameters
+    ----------
+    layout : CouplingLayout
+        Kept and transformed columns of every coupling (and the number of couplings).
+    lipschitz_k : float
+        Bound ``k`` of the spectral normalisation (unused without it).
+    sn_mode : {"clip", "divide"}
+        Form of the spectral normalisation; see :func:`rrnvp.linear.lipschitz_divisor`.
+    form : {"shift-scale", "scale-shift"}, default="shift-scale"
+        Coupling form (:data:`COUPLING_FORMS`).
     """
 
-    n_features: int
-    n_couplings: int
+    layout: CouplingLayout
     lipschitz_k: float
-    sn_mode: SpectralNormMode  # see rrnvp.linear.lipschitz_divisor
+    sn_mode: SpectralNormMode
     form: str = "shift-scale"
-    masks: str = "partition"
 
     def __post_init__(self) -> None:
         if self.form not in COUPLING_FORMS:
             raise ValueError(f"coupling form must be one of {COUPLING_FORMS}, got {self.form!r}")
-        if self.masks not in MASK_SCHEMES:
-            raise ValueError(f"masks must be one of {MASK_SCHEMES}, got {self.masks!r}")
-
-    def split(self, coupling: int) -> int:
-        """The column at which ``coupling`` splits kept from transformed columns."""
-        if self.masks == "authors" and coupling % 2 == 1:
-            return self.n_features // 2
-        return math.ceil(self.n_features / 2)
-
-    def kept(self, coupling: int) -> slice:
-        """Columns kept (conditioning) by ``coupling``."""
-        split = self.split(coupling)
-        return slice(0, split) if coupling % 2 == 0 else slice(split, self.n_features)
-
-    def free(self, coupling: int) -> slice:
-        """Columns transformed by ``coupling``."""
-        split = self.split(coupling)
-        return slice(split, self.n_features) if coupling % 2 == 0 else slice(0, split)
 
     @property
-    def alternating(self) -> bool:
-        """True when what each coupling transforms is exactly what the next one keeps."""
-        return self.split(0) == self.split(1)
+    def n_couplings(self) -> int:
+        """Number of couplings."""
+        return self.layout.n_couplings
+
+    @property
+    def masks(self) -> str:
+        """The mask scheme of the layout."""
+        return self.layout.masks
 
 
 def spectral_divisors(
@@ -132,16 +121,16 @@ def _per_coupling(
     ``stacked`` has the ``2C`` nets in its first dimension. Dimension ``free_dim`` is restricted to
     the coupling's transformed columns (last layer: weight rows and biases) and ``kept_dim`` to its
     kept columns (first layer: weight columns). The views are taken with a few operations on all
-    couplings at once: even couplings keep the first ``ceil(d/2)`` columns, odd ones the rest.
+    couplings at once: the layout is the same for all couplings of one parity.
     """
-    n_couplings = spec.n_couplings
+    layout = spec.layout
+    n_couplings = layout.n_couplings
     pairs = stacked.view(n_couplings, 2, *stacked.shape[1:])
     if free_dim is None and kept_dim is None:
         return list(pairs.unbind(0))
     views: list[torch.Tensor] = [stacked] * n_couplings
-    for parity, (kept, free) in enumerate(
-        ((spec.kept(0), spec.free(0)), (spec.kept(1), spec.free(1)))
-    ):
+    for parity in (0, 1):
+        kept, free = layout.kept(parity), layout.transformed(parity)
         index = [slice(None)] * pairs.dim()
         index[0] = slice(parity, None, 2)
         if free_dim is not None:
@@ -219,12 +208,6 @@ def conditioner(
     return torch.tanh(h[0]), h[1]
 
 
-def _merge(kept_part: torch.Tensor, free_part: torch.Tensor, kept: slice) -> torch.Tensor:
-    if kept.start == 0:
-        return torch.cat((kept_part, free_part), dim=1)
-    return torch.cat((free_part, kept_part), dim=1)
-
-
 def _to_latent(x_free: torch.Tensor, s: torch.Tensor, t: torch.Tensor, form: str) -> torch.Tensor:
     """The transformed columns of one coupling, data -> latent."""
     if form == "scale-shift":
@@ -241,12 +224,12 @@ def _to_data(z_free: torch.Tensor, s: torch.Tensor, t: torch.Tensor, form: str) 
 
 def flow_forward(x, weights, biases, divisors, spec: FlowSpec):
     """``z = f(x)`` and ``log|det df/dx|`` per row (plain operations; autograd works through)."""
+    layout = spec.layout
     log_det = x.new_zeros(x.shape[0])
     for c, params in enumerate(coupling_params(weights, biases, divisors, spec)):
-        kept, free = spec.kept(c), spec.free(c)
-        x_kept, x_free = x[:, kept], x[:, free]
+        x_kept, x_free = x[:, layout.kept(c)], x[:, layout.transformed(c)]
         s, t = conditioner(x_kept, params)
-        x = _merge(x_kept, _to_latent(x_free, s, t, spec.form), kept)
+        x = layout.merge(x_kept, _to_latent(x_free, s, t, spec.form), c)
         if spec.form == "scale-shift":
             log_det = log_det + s.sum(dim=1)
         else:
@@ -256,13 +239,13 @@ def flow_forward(x, weights, biases, divisors, spec: FlowSpec):
 
 def flow_inverse(z, weights, biases, divisors, spec: FlowSpec):
     """``x = f^{-1}(z)`` and ``log|det df^{-1}/dz|`` per row: the exact inverse of the forward."""
+    layout = spec.layout
     log_det = z.new_zeros(z.shape[0])
     all_params = coupling_params(weights, biases, divisors, spec)
     for c in reversed(range(spec.n_couplings)):
-        kept, free = spec.kept(c), spec.free(c)
-        z_kept, z_free = z[:, kept], z[:, free]
+        z_kept, z_free = z[:, layout.kept(c)], z[:, layout.transformed(c)]
         s, t = conditioner(z_kept, all_params[c])
-        z = _merge(z_kept, _to_data(z_free, s, t, spec.form), kept)
+        z = layout.merge(z_kept, _to_data(z_free, s, t, spec.form), c)
         if spec.form == "scale-shift":
             log_det = log_det - s.sum(dim=1)
         else:
@@ -295,11 +278,12 @@ class FlowFunction(torch.autograd.Function):
         # With alternating masks what coupling c transforms is what coupling c + 1 keeps: the two
         # parts are carried separately and merged once at the end. Otherwise (the authors' masks
         # for odd d) they are merged and split again between couplings.
-        x_kept, x_free = x[:, spec.kept(0)], x[:, spec.free(0)]
+        layout = spec.layout
+        x_kept, x_free = x[:, layout.kept(0)], x[:, layout.transformed(0)]
         for c in range(spec.n_couplings):
-            if c > 0 and not spec.alternating:
-                merged = _merge(x_free, x_kept, spec.kept(c - 1))
-                x_kept, x_free = merged[:, spec.kept(c)], merged[:, spec.free(c)]
+            if c > 0 and not layout.alternating:
+                merged = layout.merge(x_free, x_kept, c - 1)
+                x_kept, x_free = merged[:, layout.kept(c)], merged[:, layout.transformed(c)]
             saved: list[torch.Tensor] = []
             s, t = conditioner(x_kept, params[c], saved)
             if scale_shift:
@@ -314,7 +298,7 @@ class FlowFunction(torch.autograd.Function):
                 per_coupling.append((y_free, s, exp_neg_s, saved))
                 x_kept, x_free = y_free, x_kept
                 log_det = log_det - s.sum(dim=1)
-        x = _merge(x_free, x_kept, spec.kept(spec.n_couplings - 1))
+        x = layout.merge(x_free, x_kept, spec.n_couplings - 1)
         ctx.spec, ctx.n_layers, ctx.sn = spec, n_layers, sn
         ctx.params, ctx.divisors, ctx.slopes = params, divisors, slopes
         ctx.per_coupling = per_coupling
@@ -359,10 +343,11 @@ class FlowFunction(torch.autograd.Function):
             neg_r_pairs = [_per_coupling(-r.view(-1, 1, 1), spec) for r in ctx.divisors]
             slope_pairs = [_per_coupling(r.view(-1, 1, 1), spec) for r in ctx.slopes]
         grad_log_det = grad_log_det.unsqueeze(1)
+        layout = spec.layout
         last_coupling = spec.n_couplings - 1
         # Gradients of the parts the last coupling keeps and transforms (see forward).
-        grad_kept = grad_z[:, spec.kept(last_coupling)]
-        grad_free = grad_z[:, spec.free(last_coupling)]
+        grad_kept = grad_z[:, layout.kept(last_coupling)]
+        grad_free = grad_z[:, layout.transformed(last_coupling)]
         need_input_grad = ctx.needs_input_grad[0]
 
         scale_shift = spec.form == "scale-shift"
@@ -431,12 +416,13 @@ class FlowFunction(torch.autograd.Function):
                     )
                 elif input_grad:  # s and t read the same input: their input gradients add up
                     grad_x_kept = grad_x_kept + grad_h.sum(dim=0)
-            if input_grad and c > 0 and not spec.alternating:
-                merged = _merge(grad_x_kept, grad_x_free, spec.kept(c))
-                grad_kept, grad_free = merged[:, spec.kept(c - 1)], merged[:, spec.free(c - 1)]
+            if input_grad and c > 0 and not layout.alternating:
+                merged = layout.merge(grad_x_kept, grad_x_free, c)
+                grad_kept = merged[:, layout.kept(c - 1)]
+                grad_free = merged[:, layout.transformed(c - 1)]
             elif input_grad:  # coupling c - 1 transforms what c keeps and keeps what c transforms
                 grad_kept, grad_free = grad_x_free, grad_x_kept
 
         n_vectors = 2 * n_layers if sn else 0
-        grad_x = _merge(grad_free, grad_kept, spec.kept(0)) if need_input_grad else None
+        grad_x = layout.merge(grad_free, grad_kept, 0) if need_input_grad else None
         return (grad_x, None, None, None, *grad_weights, *grad_biases, *([None] * n_vectors))

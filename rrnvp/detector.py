@@ -22,7 +22,8 @@ from sklearn.utils import TransformerTags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from rrnvp.base import ThresholdLabelsMixin
-from rrnvp.coupling_ops import COUPLING_FORMS, MASK_SCHEMES
+from rrnvp.coupling_layout import MASK_SCHEMES
+from rrnvp.coupling_ops import COUPLING_FORMS
 from rrnvp.flow import RealNVPFlow
 from rrnvp.linear import SPECTRAL_NORM_MODES
 from rrnvp.runtime import derive_seed, resolve_device

@@ -16,13 +16,12 @@ transformed dimensions are used. The density is evaluated data -> latent, in one
   same family of maps; with Lipschitz-bounded ``s`` and ``t`` they do not.
 
 Masks (``masks``): ``"partition"`` (default) splits the dimensions into the first ``ceil(d / 2)``
-and the rest, so every dimension is transformed. ``"authors"`` reproduces the authors' masks:
-for even ``d`` the same; for odd ``d`` the second mask keeps the last ``ceil(d / 2)`` dimensions,
-so the two overlap on dimension ``floor(d / 2)``, which is never transformed. Coupling 0 (the
-first applied to data) keeps the first ``ceil(d / 2)`` dimensions in both schemes. For ``d = 1``
+and the rest, so every dimension is transformed; ``"authors"`` reproduces the authors' masks,
+which for odd ``d`` overlap on dimension ``floor(d / 2)`` and never transform it. The flow's
+:class:`~rrnvp.coupling_layout.CouplingLayout` (attribute ``layout``) defines both. For ``d = 1``
 under ``"partition"`` the couplings that transform the single dimension see an all-zero input,
 so each is a learned input-independent affine map and the whole flow is a Gaussian density
-(fitted robustly when trimming is on); under ``"authors"`` nothing is transformed.
+(fitted robustly when trimming is on).
 
 Storage: layer ``l`` of all ``2 * n_couplings`` nets is one :class:`~rrnvp.linear.StackedLinear`
 (net ``2c`` is coupling ``c``'s ``s``, net ``2c + 1`` its ``t``); see :mod:`rrnvp.coupling_ops` for
@@ -36,9 +35,9 @@ import math
 import torch
 from torch import nn
 
+from rrnvp.coupling_layout import CouplingLayout
 from rrnvp.coupling_ops import (
     COUPLING_FORMS,
-    MASK_SCHEMES,
     FlowFunction,
     FlowSpec,
     flow_forward,
@@ -53,6 +52,9 @@ _LOG_2PI = math.log(2.0 * math.pi)
 def partition_masks(n_features: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The two complementary masks: first ``ceil(d/2)`` dimensions kept, then the rest kept.
 
+    The masks of couplings 0 and 1 of :class:`~rrnvp.coupling_layout.CouplingLayout` under the
+    default ``"partition"`` scheme.
+
     Parameters
     ----------
     n_features : int
@@ -63,11 +65,8 @@ def partition_masks(n_features: int) -> tuple[torch.Tensor, torch.Tensor]:
     tuple of torch.Tensor
         Two float masks of shape ``(d,)`` with 1 = kept (conditioning) and 0 = transformed.
     """
-    if n_features < 1:
-        raise ValueError(f"n_features must be >= 1, got {n_features}")
-    first = torch.zeros(n_features)
-    first[: math.ceil(n_features / 2)] = 1.0
-    return first, 1.0 - first
+    layout = CouplingLayout(n_features, n_couplings=2)
+    return layout.mask(0), layout.mask(1)
 
 
 class RealNVPFlow(nn.Module):
@@ -118,20 +117,15 @@ class RealNVPFlow(nn.Module):
         dtype: torch.dtype = torch.float32,
     ) -> None:
         super().__init__()
-        if n_features < 1:
-            raise ValueError(f"n_features must be >= 1, got {n_features}")
         if coupling_form not in COUPLING_FORMS:
             raise ValueError(
                 f"coupling_form must be one of {COUPLING_FORMS}, got {coupling_form!r}"
             )
-        if masks not in MASK_SCHEMES:
-            raise ValueError(f"masks must be one of {MASK_SCHEMES}, got {masks!r}")
+        self.layout = CouplingLayout(n_features, n_couplings, masks)
         self.n_features = n_features
         self.n_couplings = n_couplings
         self.spectral_norm = spectral_norm
-        self.spec = FlowSpec(
-            n_features, n_couplings, float(lipschitz_k), sn_mode, coupling_form, masks
-        )
+        self.spec = FlowSpec(self.layout, float(lipschitz_k), sn_mode, coupling_form)
         widths = [n_features] + [hidden_features] * n_hidden_layers + [n_features]
         self.layers = nn.ModuleList(
             StackedLinear(
@@ -149,11 +143,9 @@ class RealNVPFlow(nn.Module):
         )
 
     def mask(self, coupling: int) -> torch.Tensor:
-        """Float mask of ``coupling`` (1 = kept, 0 = transformed)."""
+        """Float mask of ``coupling`` (1 = kept, 0 = transformed), in the parameters' dtype."""
         ref = self.layers[0].weight
-        mask = torch.zeros(self.n_features, dtype=ref.dtype, device=ref.device)
-        mask[self.spec.kept(coupling)] = 1.0
-        return mask
+        return self.layout.mask(coupling, dtype=ref.dtype, device=ref.device)
 
     def _tensors(self) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         return [m.weight for m in self.layers], [m.bias for m in self.layers]
