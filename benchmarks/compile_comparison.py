@@ -54,11 +54,10 @@ def compiled_loss(flow: RealNVPFlow, mode: str) -> Callable[..., torch.Tensor]:
 
 def compiled_step(flow, optimizer, loss_fn, batch: torch.Tensor) -> torch.Tensor:
     """Power iteration and Adam as in :func:`rrnvp.training.train_step`, the rest compiled."""
-    for layer in flow.layers:
-        layer.power_iteration()
-    weights, biases = flow._tensors()
-    vectors = [(layer._u, layer._v) for layer in flow.layers]
-    loss = loss_fn(batch, *zip(*vectors), weights, biases)
+    flow.power_iteration()
+    weights, biases = flow.stacked_parameters()
+    us, vs = flow.singular_vectors()
+    loss = loss_fn(batch, us, vs, weights, biases)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()

@@ -220,13 +220,14 @@ def phased_step(
         synchronize(device)
         marks.append(time.perf_counter())
 
-    weights, biases = flow._tensors()
+    weights, biases = flow.stacked_parameters()
+    us, vs = flow.singular_vectors()
     marks: list[float] = []
     mark()
-    sigmas = [layer.power_iteration() for layer in flow.layers]
+    sigmas = flow.power_iteration()
     mark()
     z, log_det = FlowFunction.apply(
-        batch, flow.spec, len(weights), sigmas, *weights, *biases, *flow._vectors()
+        batch, flow.spec, len(weights), sigmas, *weights, *biases, *us, *vs
     )
     mark()
     loss = trimmed_mean(-(flow.prior_log_prob(z) + log_det), trim_ratio)

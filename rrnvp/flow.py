@@ -31,6 +31,7 @@ how the stack is evaluated.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -47,6 +48,41 @@ from rrnvp.coupling_ops import (
 from rrnvp.linear import SpectralNormMode, StackedLinear
 
 _LOG_2PI = math.log(2.0 * math.pi)
+
+
+class StackedParameters(NamedTuple):
+    """The coupling nets' parameters, one stacked tensor per layer (the flow's own, not copies).
+
+    Layer ``l`` of all ``2 * n_couplings`` nets is stacked in the first dimension: net ``2c`` is
+    coupling ``c``'s scale net ``s`` and net ``2c + 1`` its translation net ``t``. This is the form
+    :class:`~rrnvp.coupling_ops.FlowFunction` and :func:`~rrnvp.coupling_ops.flow_forward` take.
+
+    Attributes
+    ----------
+    weights : list of torch.Tensor
+        Per layer, shape ``(2 * n_couplings, out_features, in_features)``; the raw weights, before
+        spectral normalisation.
+    biases : list of torch.Tensor
+        Per layer, shape ``(2 * n_couplings, out_features)``.
+    """
+
+    weights: list[torch.Tensor]
+    biases: list[torch.Tensor]
+
+
+class SingularVectors(NamedTuple):
+    """Per layer, the spectral normalisation's singular-vector estimates (the flow's buffers).
+
+    Attributes
+    ----------
+    left : list of torch.Tensor
+        ``u`` of every layer, shape ``(2 * n_couplings, out_features)``.
+    right : list of torch.Tensor
+        ``v`` of every layer, shape ``(2 * n_couplings, in_features)``.
+    """
+
+    left: list[torch.Tensor]
+    right: list[torch.Tensor]
 
 
 def partition_masks(n_features: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -147,13 +183,30 @@ class RealNVPFlow(nn.Module):
         ref = self.layers[0].weight
         return self.layout.mask(coupling, dtype=ref.dtype, device=ref.device)
 
-    def _tensors(self) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        return [m.weight for m in self.layers], [m.bias for m in self.layers]
+    def stacked_parameters(self) -> StackedParameters:
+        """The weights and biases of all coupling nets, one stacked tensor per layer.
 
-    def _vectors(self) -> list[torch.Tensor]:
+        Returns
+        -------
+        StackedParameters
+            ``(weights, biases)``: the parameters themselves, so gradients and in-place updates
+            reach the flow.
+        """
+        return StackedParameters([m.weight for m in self.layers], [m.bias for m in self.layers])
+
+    def singular_vectors(self) -> SingularVectors:
+        """The power-iteration vectors ``u`` and ``v`` of every layer.
+
+        Returns
+        -------
+        SingularVectors
+            ``(left, right)``, the buffers themselves; both lists are empty without spectral
+            normalisation.
+        """
         if not self.spectral_norm:
-            return []
-        return [m._u for m in self.layers] + [m._v for m in self.layers]
+            return SingularVectors([], [])
+        pairs = [layer.singular_vectors for layer in self.layers]
+        return SingularVectors([u for u, _ in pairs], [v for _, v in pairs])
 
     def _divisors(self) -> list[torch.Tensor | None]:
         sigmas = [m.sigma() if m.spectral_norm else None for m in self.layers]
@@ -164,9 +217,9 @@ class RealNVPFlow(nn.Module):
 
         In training mode every spectrally normalised layer first takes its power iteration(s).
         """
-        weights, biases = self._tensors()
+        weights, biases = self.stacked_parameters()
         if self.training and self.spectral_norm:
-            sigmas = [layer.power_iteration() for layer in self.layers]
+            sigmas = self.power_iteration()
             if not torch.is_grad_enabled():
                 divisors = spectral_divisors(sigmas, self.spec)[0]
                 return flow_forward(x, weights, biases, divisors, self.spec)
@@ -176,14 +229,15 @@ class RealNVPFlow(nn.Module):
         else:
             sigmas = None
         if torch.is_grad_enabled():
+            us, vs = self.singular_vectors()
             return FlowFunction.apply(
-                x, self.spec, len(weights), sigmas, *weights, *biases, *self._vectors()
+                x, self.spec, len(weights), sigmas, *weights, *biases, *us, *vs
             )
         return flow_forward(x, weights, biases, self._divisors(), self.spec)
 
     def inverse(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Map latent to data space: ``x = f^{-1}(z)`` and ``log|det df^{-1}/dz|`` per sample."""
-        weights, biases = self._tensors()
+        weights, biases = self.stacked_parameters()
         return flow_inverse(z, weights, biases, self._divisors(), self.spec)
 
     @staticmethod
@@ -202,7 +256,13 @@ class RealNVPFlow(nn.Module):
         z = torch.randn(n_samples, self.n_features, generator=generator, dtype=ref.dtype)
         return self.inverse(z.to(ref.device))[0]
 
-    def power_iteration(self, n_iterations: int | None = None) -> None:
-        """Power-iterate every spectrally normalised layer (default: ``n_power_iterations``)."""
-        for layer in self.layers:
-            layer.power_iteration(n_iterations)
+    def power_iteration(self, n_iterations: int | None = None) -> list[torch.Tensor | None]:
+        """Power-iterate every spectrally normalised layer (default: ``n_power_iterations``).
+
+        Returns
+        -------
+        list of torch.Tensor or None
+            Per layer, ``sigma = u^T W v`` for the updated vectors (shape ``(2 * n_couplings,)``,
+            no gradient), or ``None`` without spectral normalisation.
+        """
+        return [layer.power_iteration(n_iterations) for layer in self.layers]

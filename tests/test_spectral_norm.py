@@ -182,3 +182,22 @@ def test_zero_power_iterations_leave_the_vectors_and_give_the_current_sigma():
     sigma = layer.power_iteration(0)
     assert torch.equal(layer._u, u_before) and torch.equal(layer._v, v_before)
     torch.testing.assert_close(sigma, layer.sigma().detach())
+
+
+@pytest.mark.parametrize("spectral_norm", [False, True])
+def test_the_flow_exposes_its_stacked_parameters_and_singular_vectors(spectral_norm):
+    flow = RealNVPFlow(
+        5, n_couplings=3, hidden_features=8, spectral_norm=spectral_norm, lipschitz_k=0.5
+    )
+    weights, biases = flow.stacked_parameters()
+    assert [w.shape for w in weights] == [(6, 8, 5), (6, 8, 8), (6, 5, 8)]
+    assert [b.shape for b in biases] == [(6, 8), (6, 8), (6, 5)]
+    assert {id(p) for p in flow.parameters()} == {id(t) for t in [*weights, *biases]}
+    us, vs = flow.singular_vectors()
+    sigmas = flow.power_iteration()
+    if not spectral_norm:
+        assert us == [] and vs == [] and sigmas == [None] * 3
+        return
+    assert all(u is layer._u and v is layer._v for u, v, layer in zip(us, vs, flow.layers))
+    for u, v, w, sigma in zip(us, vs, weights, sigmas):  # sigma of the updated vectors
+        torch.testing.assert_close(sigma, torch.einsum("no,noi,ni->n", u, w.detach(), v))
