@@ -222,8 +222,33 @@ def _to_data(z_free: torch.Tensor, s: torch.Tensor, t: torch.Tensor, form: str) 
     return torch.addcmul(t, z_free, torch.exp(s))
 
 
-def flow_forward(x, weights, biases, divisors, spec: FlowSpec):
-    """``z = f(x)`` and ``log|det df/dx|`` per row (plain operations; autograd works through)."""
+def flow_forward(
+    x: torch.Tensor,
+    weights: list[torch.Tensor],
+    biases: list[torch.Tensor],
+    divisors: list[torch.Tensor | None],
+    spec: FlowSpec,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``z = f(x)`` and ``log|det df/dx|`` per row (plain operations; autograd works through).
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Data, shape ``(batch, d)``.
+    weights, biases : list of torch.Tensor
+        Per layer, the stacked parameters ``(2C, out, in)`` and ``(2C, out)``
+        (:meth:`rrnvp.flow.RealNVPFlow.stacked_parameters`).
+    divisors : list of torch.Tensor or None
+        Per layer, the spectral-normalisation divisors ``(2C,)`` (:func:`spectral_divisors`), or
+        ``None`` for an unnormalised layer.
+    spec : FlowSpec
+        Layout, coupling form and spectral-normalisation settings.
+
+    Returns
+    -------
+    tuple of torch.Tensor
+        ``z`` of shape ``(batch, d)`` and ``log|det df/dx|`` of shape ``(batch,)``.
+    """
     layout = spec.layout
     log_det = x.new_zeros(x.shape[0])
     for c, params in enumerate(coupling_params(weights, biases, divisors, spec)):
@@ -237,8 +262,17 @@ def flow_forward(x, weights, biases, divisors, spec: FlowSpec):
     return x, log_det
 
 
-def flow_inverse(z, weights, biases, divisors, spec: FlowSpec):
-    """``x = f^{-1}(z)`` and ``log|det df^{-1}/dz|`` per row: the exact inverse of the forward."""
+def flow_inverse(
+    z: torch.Tensor,
+    weights: list[torch.Tensor],
+    biases: list[torch.Tensor],
+    divisors: list[torch.Tensor | None],
+    spec: FlowSpec,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``x = f^{-1}(z)`` and ``log|det df^{-1}/dz|`` per row: the exact inverse of the forward.
+
+    Same parameters as :func:`flow_forward`, with latent rows ``z`` in place of ``x``.
+    """
     layout = spec.layout
     log_det = z.new_zeros(z.shape[0])
     all_params = coupling_params(weights, biases, divisors, spec)

@@ -92,6 +92,7 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         ``"partition"``: the two masks split the dimensions into the first ``ceil(d/2)`` and the
         rest, so every dimension is transformed. ``"authors"``: the authors' masks, which for odd
         ``d`` overlap on dimension ``floor(d/2)`` and never transform it (identical for even d).
+        See :mod:`rrnvp.coupling_layout`.
     contamination : float, default=0.1
         Expected anomaly fraction in ``(0, 0.5]``; sets ``threshold_`` for :meth:`predict` only.
     snapshot_epochs : sequence of int or None, default=None

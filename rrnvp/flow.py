@@ -24,8 +24,9 @@ so each is a learned input-independent affine map and the whole flow is a Gaussi
 (fitted robustly when trimming is on).
 
 Storage: layer ``l`` of all ``2 * n_couplings`` nets is one :class:`~rrnvp.linear.StackedLinear`
-(net ``2c`` is coupling ``c``'s ``s``, net ``2c + 1`` its ``t``); see :mod:`rrnvp.coupling_ops` for
-how the stack is evaluated.
+(net ``2c`` is coupling ``c``'s ``s``, net ``2c + 1`` its ``t``), read as a whole with
+:meth:`RealNVPFlow.stacked_parameters`; see :mod:`rrnvp.coupling_ops` for how the stack is
+evaluated.
 """
 
 from __future__ import annotations
@@ -113,7 +114,8 @@ class RealNVPFlow(nn.Module):
     n_features : int
         Data dimension ``d``.
     n_couplings : int, default=6
-        Number of couplings; masks alternate, starting with the first ``ceil(d/2)`` kept.
+        Number of couplings; masks alternate, starting with the first ``ceil(d/2)`` kept
+        (:class:`~rrnvp.coupling_layout.CouplingLayout`).
     hidden_features : int, default=256
         Hidden width of ``s`` and ``t``.
     n_hidden_layers : int, default=2
@@ -134,6 +136,16 @@ class RealNVPFlow(nn.Module):
         Source of randomness for the initialisation (the global RNG is never used).
     dtype : torch.dtype, default=torch.float32
         Parameter dtype.
+
+    Attributes
+    ----------
+    layout : CouplingLayout
+        Kept and transformed dimensions of every coupling.
+    spec : rrnvp.coupling_ops.FlowSpec
+        The layout with the coupling form and spectral-normalisation settings, as the coupling
+        stack's functions take them.
+    layers : torch.nn.ModuleList of StackedLinear
+        Layer ``l`` of all ``2 * n_couplings`` nets (see :meth:`stacked_parameters`).
     """
 
     def __init__(
