@@ -149,6 +149,13 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_diagnostic_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--data-dir`` and ``--store``: where a diagnostic reads the data and the stored runs it
+    compares with."""
+    parser.add_argument("--data-dir", help="data root (default: the loaders' own)")
+    parser.add_argument("--store", default=str(DEFAULT_STORE), help="run store to compare")
+
+
 def add_logging_arguments(parser: argparse.ArgumentParser) -> None:
     """``-v/--verbose``."""
     parser.add_argument(

@@ -91,8 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="epoch budgets, e.g. 20,50,200 (the last may equal the run's epochs)",
     )
-    parser.add_argument("--data-dir", help="data root (default: the loaders' own)")
-    parser.add_argument("--store", default=str(cli.DEFAULT_STORE), help="run store to compare")
+    cli.add_diagnostic_arguments(parser)
     cli.add_logging_arguments(parser)
     return parser
 

@@ -195,8 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=KERAS_ERA_VAE["output_activation"],
         help="the Keras-era VAE's output activation (identity: ablation)",
     )
-    parser.add_argument("--data-dir", help="data root (default: the loaders' own)")
-    parser.add_argument("--store", default=str(cli.DEFAULT_STORE), help="run store to compare")
+    cli.add_diagnostic_arguments(parser)
     cli.add_logging_arguments(parser)
     return parser
 
