@@ -23,7 +23,9 @@ from baselines.registry import (
     RuffDeepSVDDDetector,
     SOGAALDetector,
     VAEDetector,
+    baseline_names,
     make_baseline,
+    register_baseline,
 )
 from rrnvp.runtime import ThreadBudget
 
@@ -41,6 +43,8 @@ __all__ = [
     "RuffDeepSVDDDetector",
     "SOGAALDetector",
     "VAEDetector",
+    "baseline_names",
     "make_baseline",
+    "register_baseline",
     "ThreadBudget",
 ]

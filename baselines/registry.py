@@ -43,6 +43,7 @@ from baselines.adapter import (
 from baselines.authors_nets import AuthorsAutoEncoder, AuthorsDeepSVDD
 from baselines.deep_svdd import DeepSVDDModel
 from baselines.pyod_batches import BatchedAutoEncoder, BatchedVAE
+from rrnvp.registry import Registry
 
 
 def _pyod_scores(model: Any, X: np.ndarray) -> np.ndarray:
@@ -567,25 +568,49 @@ OCSVMDetector = detector_class(OCSVM_SPEC, "OCSVMDetector", __name__)
 LOFDetector = detector_class(LOF_SPEC, "LOFDetector", __name__)
 IForestDetector = detector_class(IFOREST_SPEC, "IForestDetector", __name__)
 
+_BASELINES: Registry[type[BaselineDetector]] = Registry("baseline")
+
+
+def register_baseline(
+    cls: type[BaselineDetector], *, replace: bool = False
+) -> type[BaselineDetector]:
+    """Make detector class ``cls`` reachable by ``make_baseline(cls.spec.name)``.
+
+    Raises
+    ------
+    rrnvp.registry.DuplicateNameError
+        If the name is taken and ``replace`` is False.
+    """
+    return _BASELINES.register(cls.spec.name, cls, replace=replace)
+
+
+def baseline_names() -> list[str]:
+    """Every name :func:`make_baseline` builds, in registration order (the paper's baselines
+    first, then the alternatives)."""
+    return _BASELINES.names()
+
+
+_PAPER_BASELINES = (
+    AutoEncoderDetector,
+    VAEDetector,
+    DeepSVDDDetector,
+    SOGAALDetector,
+    OCSVMDetector,
+    LOFDetector,
+    IForestDetector,
+)
+_ALTERNATIVES = (PyODAutoEncoderDetector, RuffDeepSVDDDetector)
+for _cls in (*_PAPER_BASELINES, *_ALTERNATIVES):
+    register_baseline(_cls)
+
 BASELINES: Mapping[str, type[BaselineDetector]] = MappingProxyType(
-    {
-        cls.spec.name: cls
-        for cls in (
-            AutoEncoderDetector,
-            VAEDetector,
-            DeepSVDDDetector,
-            SOGAALDetector,
-            OCSVMDetector,
-            LOFDetector,
-            IForestDetector,
-        )
-    }
+    {cls.spec.name: cls for cls in _PAPER_BASELINES}
 )
 """Baseline name -> detector class of its paper-faithful configuration, in the paper's order
 (read-only)."""
 
 ALTERNATIVES: Mapping[str, type[BaselineDetector]] = MappingProxyType(
-    {cls.spec.name: cls for cls in (PyODAutoEncoderDetector, RuffDeepSVDDDetector)}
+    {cls.spec.name: cls for cls in _ALTERNATIVES}
 )
 """Other implementations of the paper's baselines: name -> detector class (read-only).
 
@@ -612,12 +637,10 @@ def make_baseline(name: str, **params: Any) -> BaselineDetector:
     Raises
     ------
     ValueError
-        For an unknown name or parameter; the message lists the valid ones.
+        For an unknown name or parameter; the message lists the valid ones (an unknown name is
+        a :class:`rrnvp.registry.UnknownNameError`).
     """
-    known = {**BASELINES, **ALTERNATIVES}
-    if not isinstance(name, str) or name not in known:
-        raise ValueError(f"unknown baseline {name!r}; valid names: {', '.join(known)}")
-    cls = known[name]
+    cls = _BASELINES.get(name)
     valid = cls._get_param_names()
     unknown = sorted(set(params) - set(valid))
     if unknown:

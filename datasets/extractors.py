@@ -33,6 +33,7 @@ from torch import nn
 
 from datasets.fetch import file_sha256, offline_mode
 from rrnvp.files import PathLike
+from rrnvp.registry import Registry
 
 logger = logging.getLogger(__name__)
 
@@ -125,36 +126,32 @@ class FeatureExtractor:
         }
 
 
-_EXTRACTORS: dict[str, FeatureExtractor] = {}
+_EXTRACTORS: Registry[FeatureExtractor] = Registry("feature extractor")
 
 
-def register_extractor(extractor: FeatureExtractor) -> FeatureExtractor:
-    """Add an extractor; raises ValueError if its name is taken."""
-    if extractor.name in _EXTRACTORS:
-        raise ValueError(f"feature extractor {extractor.name!r} is already registered")
-    _EXTRACTORS[extractor.name] = extractor
-    return extractor
+def register_extractor(extractor: FeatureExtractor, *, replace: bool = False) -> FeatureExtractor:
+    """Add an extractor; a taken name is an error unless ``replace=True``."""
+    return _EXTRACTORS.register(extractor.name, extractor, replace=replace)
 
 
 def unregister_extractor(name: str) -> None:
     """Remove a registered extractor (for tests and plug-ins)."""
-    del _EXTRACTORS[name]
+    _EXTRACTORS.unregister(name)
 
 
 def list_extractors() -> list[str]:
-    """Names of the registered extractors."""
-    return list(_EXTRACTORS)
+    """Names of the registered extractors, in registration order."""
+    return _EXTRACTORS.names()
 
 
 def get_extractor(extractor: str | FeatureExtractor) -> FeatureExtractor:
-    """The extractor registered under ``extractor`` (an extractor object is returned as is)."""
+    """The extractor registered under ``extractor`` (an extractor object is returned as is).
+
+    An unknown name is an error listing the registered ones.
+    """
     if isinstance(extractor, FeatureExtractor):
         return extractor
-    if extractor not in _EXTRACTORS:
-        raise ValueError(
-            f"unknown feature extractor {extractor!r}; registered: {', '.join(_EXTRACTORS)}"
-        )
-    return _EXTRACTORS[extractor]
+    return _EXTRACTORS.get(extractor)
 
 
 def verified_weights(path: PathLike, sha256: str, origin: str) -> Weights:

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from reproduce.spec import ORACLE_CONTAMINATION
+from rrnvp.registry import Registry
 
 
 class EstimatorFactory(Protocol):
@@ -160,7 +161,7 @@ _FLOW_TRAINING = {
     "masks": "partition",
 }
 
-_METHODS: dict[str, MethodEntry] = {}
+_METHODS: Registry[MethodEntry] = Registry("method")
 
 
 def register_method(
@@ -170,25 +171,21 @@ def register_method(
     *,
     replace: bool = False,
 ) -> MethodEntry:
-    """Register ``factory`` under display name ``name``.
+    """Register ``factory`` under display name ``name`` (listed in registration order).
 
     Raises
     ------
-    ValueError
+    rrnvp.registry.DuplicateNameError
         If ``name`` is taken and ``replace`` is False.
     """
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"method name must be a non-empty string, got {name!r}")
-    if name in _METHODS and not replace:
-        raise ValueError(f"method {name!r} is already registered (pass replace=True)")
     entry = MethodEntry(name, factory, MappingProxyType(dict(defaults or {})))
-    _METHODS[name] = entry
-    return entry
+    return _METHODS.register(name, entry, replace=replace)
 
 
-def unregister_method(name: str) -> None:
-    """Remove a registered method (no error when absent)."""
-    _METHODS.pop(name, None)
+def unregister_method(name: str, *, missing_ok: bool = False) -> None:
+    """Remove a registered method (an error naming the known ones when absent, unless
+    ``missing_ok``)."""
+    _METHODS.unregister(name, missing_ok=missing_ok)
 
 
 def get_method(name: str) -> MethodEntry:
@@ -196,18 +193,15 @@ def get_method(name: str) -> MethodEntry:
 
     Raises
     ------
-    ValueError
-        Naming the known methods when ``name`` is unknown.
+    rrnvp.registry.UnknownNameError
+        A ``ValueError`` naming the known methods when ``name`` is unknown.
     """
-    try:
-        return _METHODS[name]
-    except KeyError:
-        raise ValueError(f"unknown method {name!r}; known methods: {', '.join(_METHODS)}") from None
+    return _METHODS.get(name)
 
 
 def method_names() -> list[str]:
     """Registered method names, in registration order."""
-    return list(_METHODS)
+    return _METHODS.names()
 
 
 register_method(
