@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from tqdm import tqdm
 
 from datasets import fetch as fetching
-from datasets.registry import KINDS, get_entry, iter_entries
+from datasets.registry import get_entry, iter_entries, list_kinds
 
 
 def _add_data_dir(parser: argparse.ArgumentParser, default: object) -> None:
@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     for command in (listing, getting):
         # SUPPRESS: given after the command it overrides, absent it keeps the top-level value.
         _add_data_dir(command, default=argparse.SUPPRESS)
-        command.add_argument("--kind", choices=KINDS, default=None)
+        command.add_argument("--kind", choices=list_kinds(), default=None)
     parser.set_defaults(command="list", kind=None)
     return parser
 

@@ -57,8 +57,8 @@ from datasets.images import (
     resolve_image_source,
 )
 from datasets.preprocessing import fit_preprocessing
-from datasets.registry import Dataset, RegisteredDataset, check_seed, register
-from datasets.splits import Split
+from datasets.registry import register, register_kind
+from datasets.types import Dataset, DatasetKind, RegisteredDataset, Split, check_seed
 from rrnvp.files import PathLike
 
 if TYPE_CHECKING:
@@ -507,7 +507,15 @@ def fetch_cifar10(data_dir: PathLike | None = None, *, create_root: bool = False
     return root
 
 
-def _register_all() -> None:
+KIND = DatasetKind(
+    "cifar10", "CIFAR-10 one-class datasets of Table 2 (pretrained features, PCA-128)"
+)
+
+
+def register_datasets() -> None:
+    """Register the ``cifar10`` kind and its 20 datasets, in label order, ``-u`` before ``-c``
+    (``datasets/__init__.py`` calls it)."""
+    register_kind(KIND)
     for label, paper_name in enumerate(PAPER_CLASS_NAMES):
         for suffix, mode in MODES.items():
             cifar_name = CIFAR10_CLASSES[label]
@@ -520,7 +528,7 @@ def _register_all() -> None:
             register(
                 RegisteredDataset(
                     name=f"{paper_name}-{suffix}",
-                    kind="cifar10",
+                    kind=KIND.name,
                     load=partial(load_cifar10, label, mode),
                     load_split=partial(load_cifar10_split, label, mode),
                     aliases=aliases,
@@ -532,6 +540,3 @@ def _register_all() -> None:
                     fetch=fetch_cifar10,
                 )
             )
-
-
-_register_all()

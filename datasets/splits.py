@@ -10,82 +10,18 @@ z-score-then-min-max is the same map, so only min-max is applied).
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from datasets.preprocessing import FittedPreprocessing, check_scaler, fit_preprocessing
-from datasets.registry import Dataset, check_seed
+from datasets.preprocessing import check_scaler, fit_preprocessing
+from datasets.types import Dataset, Split, check_seed
+
+__all__ = ["PROTOCOLS", "Split", "check_protocol", "make_split", "split_and_preprocess"]
 
 PROTOCOLS = ("inductive", "transductive")
 """``inductive``: preprocessing fitted on the training part; ``transductive``: on all rows."""
-
-
-@dataclass(frozen=True, eq=False)
-class Split:
-    """A train/test split, ready for a detector.
-
-    Attributes
-    ----------
-    name : str
-        Canonical dataset name.
-    seed : int
-        The seed that drew the split (or generated the data).
-    X_train, X_test : ndarray of float64, shape (n, d)
-    y_train, y_test : ndarray of int64 in {0, 1}, shape (n,)
-    train_index, test_index : ndarray of int or None
-        Row indices into the loaded dataset (increasing); None for generated data.
-    preprocessing : dict
-        JSON-able description of the protocol and the fitted transform, e.g.
-        ``{"protocol": "inductive", "fit_on": "train", "scaler": "minmax",
-        "dropped_features": [...], ...}``.
-    transform : FittedPreprocessing or None
-        The fitted transform itself (maps raw rows of the dataset to this split's features).
-    """
-
-    name: str
-    seed: int
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-    train_index: np.ndarray | None = None
-    test_index: np.ndarray | None = None
-    preprocessing: dict[str, Any] = field(default_factory=dict)
-    transform: FittedPreprocessing | None = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        for part in ("train", "test"):
-            X, y = getattr(self, f"X_{part}"), getattr(self, f"y_{part}")
-            if X.ndim != 2 or X.dtype != np.float64:
-                raise ValueError(f"X_{part} must be a 2-D float64 array, got {X.shape} {X.dtype}")
-            if y.shape != (X.shape[0],) or y.dtype.kind not in "iu":
-                raise ValueError(f"y_{part} must be 1-D integer of length {X.shape[0]}")
-        if self.X_train.shape[1] != self.X_test.shape[1]:
-            raise ValueError("X_train and X_test have different numbers of columns")
-
-    @property
-    def contamination(self) -> float:
-        """Anomaly fraction of ``y_train`` (what the runner sets the flow's trim_ratio to)."""
-        return float(self.y_train.mean())
-
-    @property
-    def test_contamination(self) -> float:
-        """Anomaly fraction of ``y_test``."""
-        return float(self.y_test.mean())
-
-    @property
-    def n_features(self) -> int:
-        """Number of feature columns after preprocessing."""
-        return int(self.X_train.shape[1])
-
-    def __repr__(self) -> str:
-        return (
-            f"Split(name={self.name!r}, seed={self.seed}, train={self.X_train.shape}, "
-            f"test={self.X_test.shape}, contamination={self.contamination:.4f}, "
-            f"preprocessing={self.preprocessing!r})"
-        )
 
 
 def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -19,8 +19,8 @@ from functools import partial
 import numpy as np
 
 from datasets.preprocessing import check_scaler, fit_preprocessing
-from datasets.registry import Dataset, RegisteredDataset, check_seed, register
-from datasets.splits import Split
+from datasets.registry import register, register_kind
+from datasets.types import Dataset, DatasetKind, RegisteredDataset, Split, check_seed
 from rrnvp.files import PathLike
 
 ANOMALY_TYPES = ("uniform", "clustered")
@@ -147,13 +147,21 @@ def load_two_moons_split(
     )
 
 
-for _anomalies in ANOMALY_TYPES:
-    register(
-        RegisteredDataset(
-            name=f"two-moons-{_anomalies}",
-            kind="synthetic",
-            load=partial(load_two_moons, _anomalies),
-            load_split=partial(load_two_moons_split, _anomalies),
-            summary=f"10000 make_moons(noise=0.1) points + 500 {_anomalies} anomalies, generated",
+KIND = DatasetKind("synthetic", "generated data: the paper's two-moons (Figures 1-3)")
+
+
+def register_datasets() -> None:
+    """Register the ``synthetic`` kind and its two datasets (``datasets/__init__.py`` calls it)."""
+    register_kind(KIND)
+    for anomalies in ANOMALY_TYPES:
+        register(
+            RegisteredDataset(
+                name=f"two-moons-{anomalies}",
+                kind=KIND.name,
+                load=partial(load_two_moons, anomalies),
+                load_split=partial(load_two_moons_split, anomalies),
+                summary=(
+                    f"10000 make_moons(noise=0.1) points + 500 {anomalies} anomalies, generated"
+                ),
+            )
         )
-    )

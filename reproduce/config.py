@@ -53,7 +53,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from reproduce.registry import dataset_kind_of, dataset_names, get_method, method_names
+import datasets
+from reproduce.registry import get_method, method_names
 from reproduce.report.kinds import REPORT_KINDS
 from reproduce.spec import KNOWN_OUTPUTS, RunSpec, freeze
 
@@ -160,7 +161,7 @@ class Experiment:
         """The experiment's dataset names (asks the dataset registry for ``dataset_kind``)."""
         if self.datasets is not None:
             return list(self.datasets)
-        names = dataset_names(self.dataset_kind)  # type: ignore[arg-type]
+        names = datasets.list_datasets(self.dataset_kind)
         if self.dataset_pattern:
             names = [name for name in names if fnmatch.fnmatchcase(name, self.dataset_pattern)]
         return names
@@ -170,7 +171,7 @@ class Experiment:
         unknown)."""
         if self.dataset_kind is not None:
             return self.dataset_kind
-        kinds = {dataset_kind_of(name) for name in self.dataset_list()}
+        kinds = {_kind_of(name) for name in self.dataset_list()}
         return kinds.pop() if len(kinds) == 1 else None
 
     def variant(self, name: str) -> Variant:
@@ -245,6 +246,14 @@ class GridPoint:
     experiment: str
     spec: RunSpec
     sweep_value: Any = None
+
+
+def _kind_of(name: str) -> str | None:
+    """The kind of dataset ``name``; None when it is not registered."""
+    try:
+        return datasets.kind_of(name).name
+    except ValueError:
+        return None
 
 
 # ---------------------------------------------------------------------- parsing

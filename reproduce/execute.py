@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from datasets.registry import SplitLoader
 from reproduce.environment import host_facts, package_versions
-from reproduce.registry import EstimatorFactory, SplitLoader
+from reproduce.registry import EstimatorFactory
 from reproduce.spec import ORACLE_CONTAMINATION, ORACLE_DATASET_CONTAMINATION, RunSpec
 from reproduce.store import RunRecord, sha256_bytes
 from rrnvp.runtime import ThreadBudget
@@ -238,9 +239,7 @@ def _environment(job: RunJob, estimator: Any) -> dict[str, Any]:
 def _run(job: RunJob, state: dict[str, Any], limit: ThreadBudget) -> RunOutcome:
     spec = job.spec
     state["phase"] = "load"
-    split = job.loader(
-        spec.dataset, seed=spec.seed, data_dir=job.data_dir, **spec.data_options_dict
-    )
+    split = job.loader(spec.seed, job.data_dir, **spec.data_options_dict)
     X_train, X_test = np.asarray(split.X_train), np.asarray(split.X_test)
     y_test = np.asarray(split.y_test)
     if len(np.unique(y_test)) != 2:

@@ -27,10 +27,11 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from datasets import load_split
 from reproduce import cli
 from reproduce.config import ConfigError, expand, load_experiments
 from reproduce.execute import resolve_params, split_contaminations
-from reproduce.registry import dataset_loader, get_method
+from reproduce.registry import get_method
 from reproduce.store import RunStore
 
 logger = logging.getLogger(__name__)
@@ -44,9 +45,7 @@ def learning_curve(spec, budgets: Sequence[int], data_dir: str | None = None) ->
     """One row per budget (epochs) for the run ``spec``, as each is fitted (module docstring)."""
     from sklearn.metrics import roc_auc_score
 
-    split = dataset_loader(spec.dataset)(
-        spec.dataset, seed=spec.seed, data_dir=data_dir, **spec.data_options_dict
-    )
+    split = load_split(spec.dataset, spec.seed, data_dir, **spec.data_options_dict)
     X_train, y_train = np.asarray(split.X_train), np.asarray(split.y_train)
     X_test, y_test = np.asarray(split.X_test), np.asarray(split.y_test)
     params = resolve_params(spec.params_dict, *split_contaminations(split))

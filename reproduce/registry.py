@@ -1,16 +1,16 @@
-"""Where the runner looks up methods and datasets by name.
+"""Where the runner looks up methods by name.
 
 Methods are registered under the paper's display names (``RobustRealNVP``, ``IF``, ...) with a
-picklable factory and the protocol parameters that go into every run spec. Dataset *kinds*
-(``odds``, ``cifar10``, ``synthetic``) list their dataset names and load splits; by default both
-come from the ``datasets`` package. Tests and users extend both registries with
-:func:`register_method` and :func:`register_dataset_kind`.
+picklable factory and the protocol parameters that go into every run spec; tests and plug-ins add
+theirs with :func:`register_method`. The registry is a :class:`rrnvp.registry.Registry` (listing
+in registration order, a taken name an error unless ``replace=True``). Datasets, of every kind,
+come from the ``datasets`` registry alone (``datasets.register_kind``, ``datasets.register``).
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -25,12 +25,6 @@ class EstimatorFactory(Protocol):
     def __call__(
         self, params: Mapping[str, Any], *, random_state: int, n_threads: int, device: str
     ) -> Any: ...
-
-
-class SplitLoader(Protocol):
-    """Loads a train/test split (``datasets.Split``-like) of a named dataset."""
-
-    def __call__(self, name: str, seed: int = 0, data_dir: Any = None, **options: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -251,76 +245,3 @@ BASELINE_METHODS: Mapping[str, tuple[BaselineFactory, Mapping[str, Any]]] = Mapp
 )
 for _display, (_factory, _defaults) in BASELINE_METHODS.items():
     register_method(_display, _factory, _defaults)
-
-
-# ---------------------------------------------------------------------- datasets
-@dataclass(frozen=True)
-class DatasetKind:
-    """A registered family of datasets: its names and the loader of their splits."""
-
-    kind: str
-    names: tuple[str, ...]
-    load: SplitLoader
-
-
-_DATASET_KINDS: dict[str, DatasetKind] = {}
-
-
-def register_dataset_kind(
-    kind: str, names: Sequence[str], load: SplitLoader, *, replace: bool = False
-) -> DatasetKind:
-    """Register dataset names under ``kind``, loaded by ``load`` (a picklable callable).
-
-    Kinds not registered here are served by ``datasets.list_datasets`` / ``datasets.load_split``.
-    """
-    if kind in _DATASET_KINDS and not replace:
-        raise ValueError(f"dataset kind {kind!r} is already registered (pass replace=True)")
-    if not names:
-        raise ValueError(f"dataset kind {kind!r} needs at least one dataset name")
-    entry = DatasetKind(kind, tuple(names), load)
-    _DATASET_KINDS[kind] = entry
-    return entry
-
-
-def unregister_dataset_kind(kind: str) -> None:
-    """Remove a registered dataset kind (no error when absent)."""
-    _DATASET_KINDS.pop(kind, None)
-
-
-def dataset_names(kind: str) -> list[str]:
-    """Names of the datasets of ``kind``.
-
-    Raises
-    ------
-    ValueError
-        When the kind is unknown (to the registry and to the ``datasets`` package).
-    """
-    if kind in _DATASET_KINDS:
-        return list(_DATASET_KINDS[kind].names)
-    import datasets
-
-    return list(datasets.list_datasets(kind))
-
-
-def dataset_loader(name: str) -> SplitLoader:
-    """The loader of dataset ``name`` (``datasets.load_split`` unless registered here)."""
-    for entry in _DATASET_KINDS.values():
-        if name in entry.names:
-            return entry.load
-    import datasets
-
-    return datasets.load_split
-
-
-def dataset_kind_of(name: str) -> str | None:
-    """The kind of dataset ``name`` (registered here, else in the ``datasets`` package); None
-    when neither knows it."""
-    for entry in _DATASET_KINDS.values():
-        if name in entry.names:
-            return entry.kind
-    import datasets
-
-    try:
-        return str(datasets.get_entry(name).kind)
-    except (KeyError, ValueError):
-        return None

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 
 from tqdm.auto import tqdm
 
+import datasets
 from reproduce.backends import Backend
 from reproduce.environment import git_state
 from reproduce.execute import RunJob, RunOutcome
-from reproduce.registry import dataset_loader, get_method
+from reproduce.registry import get_method
 from reproduce.spec import RunSpec, package_version
 from reproduce.store import RunRecord, RunStore
 
@@ -87,7 +88,14 @@ def make_jobs(
     device: str = "cpu",
     n_threads: int = 1,
 ) -> list[RunJob]:
-    """Resolve each spec's method factory and dataset loader into a picklable :class:`RunJob`."""
+    """Resolve each spec's method factory and dataset loader into a picklable :class:`RunJob`.
+
+    Raises
+    ------
+    ValueError
+        A spec names a method or dataset that is not registered (the message lists the known
+        ones).
+    """
     version = package_version()
     git = git_state()
     return [
@@ -96,7 +104,7 @@ def make_jobs(
             run_id=run_id,
             package_version=version,
             factory=get_method(spec.method).factory,
-            loader=dataset_loader(spec.dataset),
+            loader=datasets.split_loader(spec.dataset),
             data_dir=data_dir,
             device=device,
             n_threads=n_threads,
@@ -108,11 +116,9 @@ def make_jobs(
 
 def dataset_size_hint(name: str) -> int:
     """The registry's size hint of dataset ``name`` (0 when it has none or is not registered)."""
-    from datasets.registry import get_entry
-
     try:
-        return get_entry(name).size_hint or 0
-    except ValueError:  # e.g. a dataset added by a plugin outside the datasets registry
+        return datasets.get_entry(name).size_hint or 0
+    except ValueError:  # not registered: make_jobs refuses it anyway
         return 0
 
 

@@ -17,18 +17,15 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from reproduce.registry import (
-    register_dataset_kind,
-    register_method,
-    unregister_dataset_kind,
-    unregister_method,
-)
+import datasets
+from reproduce.registry import register_method, unregister_method
 
 TOY_KIND = "toy"
 TOY_DATASETS = ("toy-a", "toy-b", "toy-c")
@@ -217,9 +214,30 @@ class _NegatedIsolationForest:
         return -self.model.score_samples(X)
 
 
+def load_toy_dataset(name: str, data_dir: Any = None) -> datasets.Dataset:
+    """The training draw of seed 0 of toy dataset ``name`` as a whole dataset."""
+    split = load_toy_split(name)
+    return datasets.Dataset(name, split.X_train, split.y_train, source="generated: toy")
+
+
 def register_toys() -> None:
-    """Register the toy dataset kind and toy methods (replacing earlier registrations)."""
-    register_dataset_kind(TOY_KIND, TOY_DATASETS, load_toy_split, replace=True)
+    """Register the toy dataset kind, its datasets and the toy methods (replacing earlier
+    registrations), the way a plug-in does: the kind goes into the ``datasets`` registry like the
+    built-in ones."""
+    datasets.register_kind(
+        datasets.DatasetKind(TOY_KIND, "toy blobs for tests of the runner"), replace=True
+    )
+    for name in TOY_DATASETS:
+        datasets.register(
+            datasets.RegisteredDataset(
+                name=name,
+                kind=TOY_KIND,
+                load=partial(load_toy_dataset, name),
+                load_split=partial(load_toy_split, name),
+                summary="Gaussian blob + 10 % scattered anomalies, generated",
+            ),
+            replace=True,
+        )
     register_method("Toy", ToyFactory(), {"noise": 0.1}, replace=True)
     register_method("ToyIF", ToyIsolationForestFactory(), {"n_estimators": 50}, replace=True)
 
@@ -229,7 +247,7 @@ register = register_toys
 
 
 def unregister_toys() -> None:
-    """Remove what :func:`register_toys` added."""
-    unregister_dataset_kind(TOY_KIND)
+    """Remove what :func:`register_toys` added (what is already gone is skipped)."""
+    datasets.unregister_kind(TOY_KIND, missing_ok=True)
     for name in TOY_METHODS:
-        unregister_method(name)
+        unregister_method(name, missing_ok=True)

@@ -41,9 +41,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from datasets import load_split
 from reproduce import cli
 from reproduce.config import ConfigError, expand, load_experiments
-from reproduce.registry import dataset_loader
 from reproduce.store import RunStore
 from rrnvp.runtime import derive_seed
 
@@ -220,9 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     store = RunStore(args.store)
     for point in points:
         spec = point.spec
-        split = dataset_loader(spec.dataset)(
-            spec.dataset, seed=spec.seed, data_dir=args.data_dir, **spec.data_options_dict
-        )
+        split = load_split(spec.dataset, spec.seed, args.data_dir, **spec.data_options_dict)
         X_train, X_test = np.asarray(split.X_train, float), np.asarray(split.X_test, float)
         y_test = np.asarray(split.y_test)
         stored = store.read(spec.run_id)

@@ -8,19 +8,21 @@ import pytest
 import datasets
 from datasets.registry import Dataset, RegisteredDataset, register, unregister
 from datasets.splits import Split, make_split
+from rrnvp.registry import DuplicateNameError, UnknownNameError
 
 
-def test_kinds_partition_the_registry() -> None:
-    assert datasets.KINDS == ("odds", "cifar10", "synthetic")
-    by_kind = [datasets.list_datasets(kind) for kind in datasets.KINDS]
-    assert sorted(sum(by_kind, [])) == sorted(datasets.list_datasets())
+def test_kinds_partition_the_registry_in_registration_order() -> None:
+    assert datasets.list_kinds()[:3] == ["odds", "cifar10", "synthetic"]
+    by_kind = [datasets.list_datasets(kind) for kind in datasets.list_kinds()]
+    assert sum(by_kind, []) == datasets.list_datasets(), "kind by kind, in registration order"
     assert len(datasets.list_datasets("odds")) == 16
     assert datasets.list_datasets("synthetic") == ["two-moons-uniform", "two-moons-clustered"]
-    assert isinstance(datasets.list_datasets("cifar10"), list)
+    assert len(datasets.list_datasets("cifar10")) == 20
+    assert datasets.kind_of("mammo") is datasets.get_kind("odds")
 
 
-def test_unknown_kind_lists_the_valid_ones() -> None:
-    with pytest.raises(ValueError, match="valid kinds: odds, cifar10, synthetic"):
+def test_unknown_kind_lists_the_known_ones() -> None:
+    with pytest.raises(UnknownNameError, match="known dataset kinds: odds, cifar10, synthetic"):
         datasets.list_datasets("images")
 
 
@@ -29,8 +31,19 @@ def test_names_and_aliases_resolve() -> None:
     assert "mammo" not in datasets.list_datasets(), "aliases are not listed as datasets"
     with pytest.raises(ValueError, match="did you mean 'vowels'"):
         datasets.get_entry("vowel")
-    with pytest.raises(ValueError, match="unknown dataset 'zzz'. Known datasets: vowels"):
+    with pytest.raises(ValueError, match="unknown dataset 'zzz'; known datasets: vowels"):
         datasets.load_dataset("zzz")
+
+
+def test_duplicates_are_errors_naming_them() -> None:
+    with pytest.raises(DuplicateNameError, match="dataset kind 'odds' is already registered"):
+        datasets.register_kind(datasets.get_kind("odds"))
+    with pytest.raises(DuplicateNameError, match="dataset 'glass' is already registered"):
+        register(datasets.get_entry("glass"))
+    copy = RegisteredDataset(name="my-mammo", kind="odds", load=print, load_split=print)
+    with pytest.raises(DuplicateNameError, match="'mammo' is already registered.*'mammography'"):
+        register(RegisteredDataset(**{**copy.__dict__, "aliases": ("mammo",)}))
+    assert "my-mammo" not in datasets.list_datasets()
 
 
 def _toy_split(seed: int, data_dir: object, *, train_fraction: float = 0.5) -> Split:
@@ -62,13 +75,13 @@ def test_a_plugin_module_can_register_entries(plugin_entry: RegisteredDataset) -
     assert split.X_train.shape == (12, 2) and split.seed == 1
     X, y = datasets.load_dataset("toy-airplane-u")
     assert X.shape == (2, 1)
-    with pytest.raises(ValueError, match="already registered"):
+    with pytest.raises(DuplicateNameError, match="already registered"):
         register(plugin_entry)
 
 
-def test_registering_an_unknown_kind_fails() -> None:
+def test_registering_an_entry_of_an_unregistered_kind_fails() -> None:
     entry = RegisteredDataset(name="x", kind="video", load=print, load_split=print)
-    with pytest.raises(ValueError, match="unknown dataset kind 'video'"):
+    with pytest.raises(UnknownNameError, match="unknown dataset kind 'video'; known dataset kinds"):
         register(entry)
     assert "x" not in datasets.list_datasets()
 

@@ -17,14 +17,13 @@ import socket
 import subprocess
 import sys
 import time
-from functools import partial
 from pathlib import Path
 
 import pytest
 
+import datasets
 from datasets import fetch, odds
 from reproduce.backends import SequentialBackend
-from reproduce.registry import register_dataset_kind, unregister_dataset_kind
 from reproduce.runner import run_grid
 from reproduce.spec import RunSpec
 from reproduce.store import RunStore
@@ -124,12 +123,6 @@ def test_damaged_data_file_fails_its_run_naming_the_file_and_is_used_once_repair
     assert store.read(spec.run_id).metrics == reference.read(spec.run_id).metrics
 
 
-def _load_registered_look_alike(
-    spec: odds.OddsFile, name: str, seed: int = 0, data_dir=None, **options
-):
-    return odds.load_odds_split(spec, seed, data_dir, **options)
-
-
 def test_file_with_the_registered_hash_but_not_a_mat_file_fails_its_run_naming_it(
     tmp_path, offline
 ):
@@ -148,15 +141,13 @@ def test_file_with_the_registered_hash_but_not_a_mat_file_fails_its_run_naming_i
         size=len(content),
         urls=(),
     )
-    register_dataset_kind(
-        "reliability-faulty", ["look-alike"], partial(_load_registered_look_alike, entry)
-    )
+    datasets.register(odds.registered_entry(entry))
     try:
         spec = RunSpec.create("look-alike", "IF", 0)
         store = RunStore(tmp_path / "runs")
         run_grid([spec], store, SequentialBackend(), data_dir=str(tmp_path), progress=False)
     finally:
-        unregister_dataset_kind("reliability-faulty")
+        datasets.unregister("look-alike")
     error = store.read(spec.run_id).error
     assert (error["type"], error["phase"]) == ("DatasetFileError", "load")
     assert f"{target}: not a readable MATLAB v5 .mat file" in error["message"]
