@@ -20,6 +20,7 @@ built-in kinds below, in this order (the listing order), and any kind a plug-in 
 
 from datasets import cifar10, odds, synthetic
 from datasets.fetch import DatasetFileError, DatasetUnavailableError, data_root
+from datasets.options import EXECUTION_SETTINGS, ComputeContext, DataOptions
 from datasets.registry import (
     SplitLoader,
     get_entry,
@@ -45,6 +46,9 @@ for _module in (odds, cifar10, synthetic):
     _module.register_datasets()
 
 __all__ = [
+    "EXECUTION_SETTINGS",
+    "ComputeContext",
+    "DataOptions",
     "Dataset",
     "DatasetFileError",
     "DatasetKind",

@@ -41,6 +41,7 @@ import logging
 import math
 import numbers
 from collections import OrderedDict
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,12 +51,14 @@ import numpy as np
 from datasets.fetch import DatasetUnavailableError, data_root
 from datasets.images import (
     CIFAR10_CLASSES,
+    SOURCE_NAMES,
     ImageCollection,
     ImageSource,
     TorchvisionSource,
     load_images,
     resolve_image_source,
 )
+from datasets.options import ComputeContext, DataOptions
 from datasets.preprocessing import fit_preprocessing
 from datasets.registry import register, register_kind
 from datasets.types import Dataset, DatasetKind, RegisteredDataset, Split, check_seed
@@ -106,6 +109,15 @@ def check_scale_features(scale_features: Any) -> bool:
     if not isinstance(scale_features, bool | np.bool_):
         raise ValueError(f"scale_features must be True or False, got {scale_features!r}")
     return bool(scale_features)
+
+
+def check_test_protocol(test_protocol: Any) -> str:
+    """Validate a ``test_protocol``: one of :data:`TEST_PROTOCOLS`."""
+    if test_protocol not in TEST_PROTOCOLS:
+        raise ValueError(
+            f"unknown test_protocol {test_protocol!r}; valid: {', '.join(TEST_PROTOCOLS)}"
+        )
+    return test_protocol
 
 
 def _check_mode(mode: str) -> str:
@@ -196,10 +208,7 @@ def split_rows(
     See the module docstring for the protocol; labels of the returned rows are then
     ``labels[rows] != normal_class``.
     """
-    if test_protocol not in TEST_PROTOCOLS:
-        raise ValueError(
-            f"unknown test_protocol {test_protocol!r}; valid: {', '.join(TEST_PROTOCOLS)}"
-        )
+    check_test_protocol(test_protocol)
     normal_rows, anomaly_rows = draw_training_rows(
         labels[:n_train], normal_class, mode, ratio, seed
     )
@@ -259,19 +268,15 @@ def cifar10_features(
     features: str | FeatureExtractor = DEFAULT_FEATURES,
     *,
     pca_components: int = PCA_COMPONENTS,
-    weights_path: PathLike | None = None,
-    cache_dir: PathLike | None = None,
-    device: str = "auto",
-    batch_size: int = 64,
-    num_threads: int | None = None,
-    progress: bool = True,
+    context: ComputeContext | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """PCA-reduced pretrained features of every image (row order of ``images``).
 
-    The raw features come from :func:`datasets.features.load_features` (disk cache); the
-    result (features after PCA) is also remembered in-process for the last two (images,
-    extractor, weights, cache file, size) combinations, so the 20 datasets x seeds of one run
-    read the cache and fit the PCA once. The returned array is shared: do not modify it.
+    The raw features come from :func:`datasets.features.load_features` (disk cache under
+    ``context.cache_dir``; when missing they are extracted with the context's device, batch size
+    and threads); the result (features after PCA) is also remembered in-process for the last two
+    (images, extractor, weights, cache file, size) combinations, so the 20 datasets x seeds of
+    one run read the cache and fit the PCA once. The returned array is shared: do not modify it.
 
     Returns
     -------
@@ -279,15 +284,16 @@ def cifar10_features(
     record : dict
         Provenance of the images, the extractor and the PCA.
     """
+    context = context if context is not None else ComputeContext()
     # Imported here: they load torch, which `import datasets` (e.g. the runner's main process,
     # which only needs the registry) should not pay for.
     from datasets.extractors import get_extractor
     from datasets.features import cache_path, load_features
 
     extractor = get_extractor(features)
-    weights = extractor.locate_weights(weights_path)
+    weights = extractor.locate_weights(context.weights_path)
     memo_key = (
-        str(cache_path(images, extractor, weights, cache_dir)),
+        str(cache_path(images, extractor, weights, context.cache_dir)),
         int(pca_components) if isinstance(pca_components, numbers.Integral) else -1,
         images.n_train,
     )
@@ -297,12 +303,12 @@ def cifar10_features(
     table = load_features(
         images,
         extractor,
-        weights_path=weights_path,
-        cache_dir=cache_dir,
-        batch_size=batch_size,
-        device=device,
-        num_threads=num_threads,
-        progress=progress,
+        weights_path=context.weights_path,
+        cache_dir=context.cache_dir,
+        batch_size=context.batch_size,
+        device=context.device,
+        num_threads=context.num_threads,
+        progress=context.progress,
     )
     X, pca_record = fit_pca(table.features, images.n_train, pca_components)
     X.setflags(write=False)  # shared through the memo
@@ -322,24 +328,61 @@ def cifar10_features(
 # Registry entries
 
 
+@dataclass(frozen=True)
+class Cifar10Options(DataOptions):
+    """The options that define a CIFAR-10 split (a config's ``[data]`` table); see the module
+    docstring for the protocol. The normal class and the contamination mode are the dataset's
+    (its name, e.g. ``bird-u``), not options.
+
+    Attributes
+    ----------
+    ratio : float, default=0.1
+        Training anomalies per training normal (0.1 in Table 2, 0.1-0.4 in Figure 5).
+    features : str or FeatureExtractor, default="efficientnet_lite0"
+        Registered extractor (``"vgg19"`` is the paper's; it needs its weights).
+    test_protocol : {"balanced", "authors_80_20"}, default="balanced"
+    image_source : {"auto", "torchvision", "jpeg"} or ImageSource, default="auto"
+        See :func:`datasets.images.resolve_image_source` (the JPEG copy is lossy: other pixels).
+    pca_components : int, default=128
+    scale_features : bool, default=True
+        Min-max scale the PCA features (the authors' preprocessing). Fitted on the training
+        part (``test_protocol="balanced"``) or on the training and test parts pooled
+        (``"authors_80_20"``, as the authors), and applied to both parts without clipping.
+        False returns the unscaled PCA features, bit for bit as before the option existed.
+    """
+
+    ratio: float = DEFAULT_RATIO
+    features: str | FeatureExtractor = DEFAULT_FEATURES
+    test_protocol: str = "balanced"
+    image_source: str | ImageSource = "auto"
+    pca_components: int = PCA_COMPONENTS
+    scale_features: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ratio", check_ratio(self.ratio))
+        object.__setattr__(self, "scale_features", check_scale_features(self.scale_features))
+        check_test_protocol(self.test_protocol)
+        if isinstance(self.features, str) and not self.features:
+            raise ValueError("features must name a registered feature extractor, got ''")
+        if isinstance(self.image_source, str) and self.image_source not in SOURCE_NAMES:
+            raise ValueError(
+                f"unknown image_source {self.image_source!r}; valid: {', '.join(SOURCE_NAMES)} "
+                "or an ImageSource"
+            )
+        components = self.pca_components
+        if isinstance(components, bool) or not isinstance(components, numbers.Integral):
+            raise ValueError(f"pca_components must be a positive integer, got {components!r}")
+        if components < 1:
+            raise ValueError(f"pca_components must be a positive integer, got {components!r}")
+
+
 def load_cifar10_split(
     normal_class: int,
     mode: str,
     seed: int = 0,
     data_dir: PathLike | None = None,
-    *,
-    ratio: float = DEFAULT_RATIO,
-    features: str | FeatureExtractor = DEFAULT_FEATURES,
-    test_protocol: str = "balanced",
-    image_source: str | ImageSource = "auto",
-    pca_components: int = PCA_COMPONENTS,
-    weights_path: PathLike | None = None,
-    cache_dir: PathLike | None = None,
-    device: str = "auto",
-    batch_size: int = 64,
-    num_threads: int | None = None,
-    progress: bool = True,
-    scale_features: bool = True,
+    options: Cifar10Options | None = None,
+    context: ComputeContext | None = None,
 ) -> Split:
     """The contaminated CIFAR-10 split for ``normal_class`` (see the module docstring).
 
@@ -353,27 +396,11 @@ def load_cifar10_split(
     data_dir : str or Path, optional
         Data root holding ``cifar10-jpeg/`` or ``cifar-10-batches-py/`` (default: env
         ``RRNVP_DATA``, else the user cache directory).
-    ratio : float, default=0.1
-        Training anomalies per training normal (0.1 in Table 2, 0.1-0.4 in Figure 5).
-    features : str, default="efficientnet_lite0"
-        Registered extractor (``"vgg19"`` is the paper's; it needs its weights).
-    test_protocol : {"balanced", "authors_80_20"}, default="balanced"
-    image_source : {"auto", "torchvision", "jpeg"} or ImageSource, default="auto"
-        See :func:`datasets.images.resolve_image_source`.
-    pca_components : int, default=128
-    weights_path : str or Path, optional
-        Local weights file of the extractor (verified by sha256).
-    cache_dir : str or Path, optional
-        Cache root for features and folder verification (default: the user cache directory).
-    device : str, default="auto"
-        Where features are extracted when not cached.
-    batch_size, num_threads, progress
-        Feature extraction settings (see :func:`datasets.features.extract_features`).
-    scale_features : bool, default=True
-        Min-max scale the PCA features (the authors' preprocessing). Fitted on the training
-        part (``test_protocol="balanced"``) or on the training and test parts pooled
-        (``"authors_80_20"``, as the authors), and applied to both parts without clipping.
-        False returns the unscaled PCA features, bit for bit as before the option existed.
+    options : Cifar10Options, optional
+        What defines the split (default: ``Cifar10Options()``, the project's protocol).
+    context : ComputeContext, optional
+        Where and how features are extracted when they are not cached (device, batch size,
+        threads, progress), the cache folder and a local copy of the extractor's weights.
 
     Returns
     -------
@@ -388,30 +415,20 @@ def load_cifar10_split(
     Raises
     ------
     ValueError
-        Bad arguments (e.g. ``scale_features`` not a bool, an unknown ``test_protocol``).
+        Bad arguments (e.g. an unknown contamination mode).
     """
+    options = options if options is not None else Cifar10Options()
+    context = context if context is not None else ComputeContext()
     seed = check_seed(seed)
-    ratio = check_ratio(ratio)
-    scale_features = check_scale_features(scale_features)
     _check_mode(mode)
-    if test_protocol not in TEST_PROTOCOLS:
-        raise ValueError(
-            f"unknown test_protocol {test_protocol!r}; valid: {', '.join(TEST_PROTOCOLS)}"
-        )
-    images = load_images(image_source, data_dir, cache_dir)
+    ratio, test_protocol = options.ratio, options.test_protocol
+    scale_features = options.scale_features
+    images = load_images(options.image_source, data_dir, context.cache_dir)
     train_rows, test_rows = split_rows(
         images.labels, images.n_train, normal_class, mode, ratio, seed, test_protocol
     )
     X, record = cifar10_features(
-        images,
-        features,
-        pca_components=pca_components,
-        weights_path=weights_path,
-        cache_dir=cache_dir,
-        device=device,
-        batch_size=batch_size,
-        num_threads=num_threads,
-        progress=progress,
+        images, options.features, pca_components=options.pca_components, context=context
     )
     y = (images.labels != normal_class).astype(np.int64)
     y_train = y[train_rows]
@@ -508,7 +525,9 @@ def fetch_cifar10(data_dir: PathLike | None = None, *, create_root: bool = False
 
 
 KIND = DatasetKind(
-    "cifar10", "CIFAR-10 one-class datasets of Table 2 (pretrained features, PCA-128)"
+    "cifar10",
+    options=Cifar10Options,
+    summary="CIFAR-10 one-class datasets of Table 2 (pretrained features, PCA-128)",
 )
 
 

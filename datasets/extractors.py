@@ -194,7 +194,8 @@ def _vgg19_how_to(checked: list[str]) -> str:
         f'  - on a machine with internet: python -c "import torchvision; '
         f"torchvision.models.vgg19(weights='IMAGENET1K_V1')\" (fills torch's hub cache), or "
         f"download {VGG19_URL} into {Path(torch.hub.get_dir()) / 'checkpoints'};\n"
-        f"  - pass the file's path as weights_path=... ;\n"
+        f"  - pass the file's path as weights_path=... (for a split: load_split(..., "
+        f"context=datasets.ComputeContext(weights_path=...)));\n"
         f"  - or use features='efficientnet_lite0' (weights ship with pip)."
     )
 

@@ -18,8 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from datasets import fetch
+from datasets.options import ComputeContext, DataOptions, check_bool
+from datasets.preprocessing import check_scaler
 from datasets.registry import register, register_kind
-from datasets.splits import split_and_preprocess
+from datasets.splits import check_protocol, check_train_fraction, split_and_preprocess
 from datasets.types import Dataset, DatasetKind, RegisteredDataset, Split
 from rrnvp.files import PathLike
 
@@ -235,31 +237,45 @@ def load_odds(spec: OddsFile, data_dir: PathLike | None = None) -> Dataset:
     return Dataset(name=spec.name, X=X, y=y, source=str(path))
 
 
+@dataclass(frozen=True)
+class OddsOptions(DataOptions):
+    """The options that define an ODDS split (a config's ``[data]`` table); the defaults are the
+    project's protocol: stratified 60/40 split, constant columns dropped and min-max scaling
+    fitted on the training part only. See :func:`datasets.splits.split_and_preprocess`."""
+
+    train_fraction: float = 0.6
+    stratify: bool = True
+    scaler: str | None = "minmax"
+    protocol: str = "inductive"
+    drop_constant: bool = True
+
+    def __post_init__(self) -> None:
+        check_train_fraction(self.train_fraction)
+        check_bool("stratify", self.stratify)
+        check_scaler(self.scaler)
+        check_protocol(self.protocol)
+        check_bool("drop_constant", self.drop_constant)
+
+
 def load_odds_split(
     spec: OddsFile,
     seed: int = 0,
     data_dir: PathLike | None = None,
-    *,
-    train_fraction: float = 0.6,
-    stratify: bool = True,
-    scaler: str | None = "minmax",
-    protocol: str = "inductive",
-    drop_constant: bool = True,
+    options: OddsOptions | None = None,
+    context: ComputeContext | None = None,
 ) -> Split:
-    """The seeded, preprocessed split of one ODDS dataset.
-
-    Parameters are those of :func:`datasets.splits.split_and_preprocess`; the defaults are the
-    project's protocol (stratified 60/40 split, constant columns dropped and min-max scaling
-    fitted on the training part only).
-    """
+    """The seeded, preprocessed split of one ODDS dataset under ``options`` (default: the
+    project's protocol, see :class:`OddsOptions`). ``context`` is not used: nothing here depends
+    on where it is computed."""
+    options = options if options is not None else OddsOptions()
     return split_and_preprocess(
         load_odds(spec, data_dir),
         seed,
-        train_fraction=train_fraction,
-        stratify=stratify,
-        scaler=scaler,
-        protocol=protocol,
-        drop_constant=drop_constant,
+        train_fraction=options.train_fraction,
+        stratify=options.stratify,
+        scaler=options.scaler,
+        protocol=options.protocol,
+        drop_constant=options.drop_constant,
     )
 
 
@@ -280,7 +296,11 @@ def registered_entry(spec: OddsFile) -> RegisteredDataset:
 
 ODDS_BY_NAME: dict[str, OddsFile] = {spec.name: spec for spec in ODDS_FILES}
 
-KIND = DatasetKind("odds", "the 16 ODDS benchmark datasets of Table 1 (MATLAB files, hash-checked)")
+KIND = DatasetKind(
+    "odds",
+    options=OddsOptions,
+    summary="the 16 ODDS benchmark datasets of Table 1 (MATLAB files, hash-checked)",
+)
 
 
 def register_datasets() -> None:

@@ -9,7 +9,10 @@ lists the known ones):
 - **datasets** (:class:`~datasets.types.RegisteredDataset`): one entry per dataset, under a
   canonical name plus optional aliases (such as the paper's spelling), of a registered kind, with
   ``load(data_dir)`` returning the whole :class:`~datasets.types.Dataset` and
-  ``load_split(seed, data_dir, **options)`` the preprocessed :class:`~datasets.types.Split`.
+  ``load_split(seed, data_dir, options, context)`` the preprocessed
+  :class:`~datasets.types.Split`, where ``options`` is the kind's options object (what defines the
+  data, :mod:`datasets.options`) and ``context`` a ``ComputeContext`` (where and how it is
+  computed).
 
 The built-in kinds and datasets (``odds``, ``cifar10``, ``synthetic``) are registered by
 ``datasets/__init__.py``, in that order. :func:`load_split` is the one call that the runner (and
@@ -19,18 +22,12 @@ processes where a plug-in's registrations may not have run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from datasets.types import (
-    Dataset,
-    DatasetKind,
-    RegisteredDataset,
-    Split,
-    accepted_options,
-    check_seed,
-)
+from datasets.options import ComputeContext, DataOptions
+from datasets.types import Dataset, DatasetKind, RegisteredDataset, Split, check_seed
 from rrnvp.files import PathLike
 from rrnvp.registry import Registry
 
@@ -181,25 +178,32 @@ class SplitLoader:
 
     The runner ships it to worker processes inside each job, so a worker loads a plug-in's
     dataset even where the plug-in's registration did not run. Call it as
-    ``loader(seed, data_dir, **options)``, like :func:`load_split` without the name.
+    ``loader(seed, data_dir, context=None, **options)``, like :func:`load_split` without the name.
     """
 
     name: str
     kind: DatasetKind
-    load_split: Callable[..., Split]
+    load_split: Callable[[int, PathLike | None, DataOptions, ComputeContext], Split]
 
-    def __call__(self, seed: int = 0, data_dir: PathLike | None = None, **options: Any) -> Split:
+    def options(self, values: Mapping[str, Any]) -> DataOptions:
+        """The kind's options object of ``values``; errors name this dataset (see
+        :meth:`DatasetKind.parse_options`)."""
+        try:
+            return self.kind.parse_options(values)
+        except (TypeError, ValueError) as exc:
+            error = TypeError if isinstance(exc, TypeError) else ValueError
+            raise error(f"load_split({self.name!r}): {exc}") from None
+
+    def __call__(
+        self,
+        seed: int = 0,
+        data_dir: PathLike | None = None,
+        *,
+        context: ComputeContext | None = None,
+        **options: Any,
+    ) -> Split:
         seed = check_seed(seed)
-        accepted = accepted_options(self.load_split)
-        if accepted is not None:
-            unknown = sorted(set(options) - accepted)
-            if unknown:
-                raise TypeError(
-                    f"load_split({self.name!r}): unknown option(s) {', '.join(unknown)}; "
-                    f"valid options for {self.kind.name} datasets: "
-                    f"{', '.join(sorted(accepted)) or 'none'}"
-                )
-        return self.load_split(seed, data_dir, **options)
+        return self.load_split(seed, data_dir, self.options(options), context or ComputeContext())
 
 
 def split_loader(name: str) -> SplitLoader:
@@ -208,7 +212,14 @@ def split_loader(name: str) -> SplitLoader:
     return SplitLoader(entry.name, get_kind(entry.kind), entry.load_split)
 
 
-def load_split(name: str, seed: int = 0, data_dir: PathLike | None = None, **options: Any) -> Split:
+def load_split(
+    name: str,
+    seed: int = 0,
+    data_dir: PathLike | None = None,
+    *,
+    context: ComputeContext | None = None,
+    **options: Any,
+) -> Split:
     """The preprocessed train/test split of a dataset: the one call the runner uses.
 
     Parameters
@@ -219,10 +230,18 @@ def load_split(name: str, seed: int = 0, data_dir: PathLike | None = None, **opt
         Drives the split (or the generation, for synthetic data).
     data_dir : str or Path, optional
         As in :func:`load_dataset`.
+    context : ComputeContext, optional
+        Where and how the split is computed (device, batch size and threads of feature
+        extraction, progress bars, cache folder); never changes the data. Default:
+        ``ComputeContext()``.
     **options
-        Dataset-kind options. ODDS: ``train_fraction=0.6``, ``stratify=True``,
-        ``scaler="minmax"|"zscore"|None``, ``protocol="inductive"|"transductive"``,
-        ``drop_constant=True``. Two-moons: ``n_normal``, ``n_anomalies``, ``noise``, ``scaler``.
+        The options that define the data, those of the dataset's kind (its options class:
+        :class:`datasets.odds.OddsOptions`, :class:`datasets.cifar10.Cifar10Options`,
+        :class:`datasets.synthetic.TwoMoonsOptions`, or a plug-in kind's). ODDS:
+        ``train_fraction=0.6``, ``stratify=True``, ``scaler="minmax"|"zscore"|None``,
+        ``protocol="inductive"|"transductive"``, ``drop_constant=True``. Two-moons:
+        ``n_normal``, ``n_anomalies``, ``noise``, ``scaler``. CIFAR-10: ``ratio``, ``features``,
+        ``test_protocol``, ``image_source``, ``pca_components``, ``scale_features``.
 
     Returns
     -------
@@ -231,6 +250,9 @@ def load_split(name: str, seed: int = 0, data_dir: PathLike | None = None, **opt
     Raises
     ------
     TypeError
-        If an option is not accepted for this dataset (all unknown options are named).
+        If an option is not one of this dataset's kind (all unknown options are named with the
+        valid ones), or is an execution setting (which belongs in ``context``).
+    ValueError
+        An invalid option value.
     """
-    return split_loader(name)(seed, data_dir, **options)
+    return split_loader(name)(seed, data_dir, context=context, **options)

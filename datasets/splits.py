@@ -18,7 +18,14 @@ import numpy as np
 from datasets.preprocessing import check_scaler, fit_preprocessing
 from datasets.types import Dataset, Split, check_seed
 
-__all__ = ["PROTOCOLS", "Split", "check_protocol", "make_split", "split_and_preprocess"]
+__all__ = [
+    "PROTOCOLS",
+    "Split",
+    "check_protocol",
+    "check_train_fraction",
+    "make_split",
+    "split_and_preprocess",
+]
 
 PROTOCOLS = ("inductive", "transductive")
 """``inductive``: preprocessing fitted on the training part; ``transductive``: on all rows."""
@@ -35,6 +42,13 @@ def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     if not np.isin(values, (0, 1)).all():
         raise ValueError(f"y must hold only 0 (normal) and 1 (anomaly), found {values.tolist()}")
     return X, y.astype(np.int64)
+
+
+def check_train_fraction(train_fraction: Any) -> float:
+    """Validate a ``train_fraction``: a real number in (0, 1)."""
+    if not isinstance(train_fraction, numbers.Real) or not 0 < train_fraction < 1:
+        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
+    return float(train_fraction)
 
 
 def make_split(
@@ -71,8 +85,7 @@ def make_split(
     """
     X, y = _check_xy(X, y)
     seed = check_seed(seed)
-    if not isinstance(train_fraction, numbers.Real) or not 0 < train_fraction < 1:
-        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
+    check_train_fraction(train_fraction)
     from sklearn.model_selection import train_test_split  # lazy: keeps `import datasets` light
 
     train_index, test_index = train_test_split(

@@ -14,10 +14,13 @@ training draw of seed 0. No scaling by default (the figures plot the raw coordin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 
+from datasets.options import ComputeContext, DataOptions
 from datasets.preprocessing import check_scaler, fit_preprocessing
 from datasets.registry import register, register_kind
 from datasets.types import Dataset, DatasetKind, RegisteredDataset, Split, check_seed
@@ -27,6 +30,15 @@ ANOMALY_TYPES = ("uniform", "clustered")
 CLUSTER_CENTER = (2.5, 2.5)
 CLUSTER_STD = 0.05
 UNIFORM_LOW, UNIFORM_HIGH = -1.75, 3.25
+
+
+def check_sizes(n_normal: Any, n_anomalies: Any, noise: Any) -> None:
+    """Validate the sizes and noise of :func:`make_two_moons`."""
+    for label, count, minimum in (("n_normal", n_normal, 2), ("n_anomalies", n_anomalies, 0)):
+        if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < minimum:
+            raise ValueError(f"{label} must be an integer >= {minimum}, got {count!r}")
+    if not noise >= 0:
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
 
 
 def make_two_moons(
@@ -58,11 +70,7 @@ def make_two_moons(
     """
     if anomalies not in ANOMALY_TYPES:
         raise ValueError(f"unknown anomaly type {anomalies!r}; valid: {', '.join(ANOMALY_TYPES)}")
-    for label, count, minimum in (("n_normal", n_normal, 2), ("n_anomalies", n_anomalies, 0)):
-        if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < minimum:
-            raise ValueError(f"{label} must be an integer >= {minimum}, got {count!r}")
-    if not noise >= 0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    check_sizes(n_normal, n_anomalies, noise)
     seed_sequence = (
         seed
         if isinstance(seed, np.random.SeedSequence)
@@ -98,15 +106,34 @@ def load_two_moons(anomalies: str, data_dir: PathLike | None = None) -> Dataset:
     return make_two_moons(anomalies, _train_test_seeds(0)[0])
 
 
+@dataclass(frozen=True)
+class TwoMoonsOptions(DataOptions):
+    """The options that define a two-moons split (a config's ``[data]`` table).
+
+    Attributes
+    ----------
+    n_normal, n_anomalies, noise
+        As in :func:`make_two_moons` (both draws).
+    scaler : {"minmax", "zscore"} or None, default=None
+        Optional scaling fitted on the training draw only.
+    """
+
+    n_normal: int = 10_000
+    n_anomalies: int = 500
+    noise: float = 0.1
+    scaler: str | None = None
+
+    def __post_init__(self) -> None:
+        check_sizes(self.n_normal, self.n_anomalies, self.noise)
+        check_scaler(self.scaler)
+
+
 def load_two_moons_split(
     anomalies: str,
     seed: int = 0,
     data_dir: PathLike | None = None,
-    *,
-    n_normal: int = 10_000,
-    n_anomalies: int = 500,
-    noise: float = 0.1,
-    scaler: str | None = None,
+    options: TwoMoonsOptions | None = None,
+    context: ComputeContext | None = None,
 ) -> Split:
     """Train = one seeded contaminated draw, test = an independent draw of the same process.
 
@@ -115,12 +142,13 @@ def load_two_moons_split(
     anomalies : {"uniform", "clustered"}
     seed : int, default=0
     data_dir : ignored
-    n_normal, n_anomalies, noise
-        As in :func:`make_two_moons` (both draws).
-    scaler : {"minmax", "zscore"} or None, default=None
-        Optional scaling fitted on the training draw only.
+    options : TwoMoonsOptions, optional
+        Sizes, noise and scaling (default: the paper's).
+    context : ignored (generation is cheap)
     """
-    check_scaler(scaler)
+    options = options if options is not None else TwoMoonsOptions()
+    n_normal, n_anomalies = options.n_normal, options.n_anomalies
+    noise, scaler = options.noise, options.scaler
     train_seed, test_seed = _train_test_seeds(seed)
     sizes = {"n_normal": n_normal, "n_anomalies": n_anomalies, "noise": noise}
     train = make_two_moons(anomalies, train_seed, **sizes)
@@ -147,7 +175,11 @@ def load_two_moons_split(
     )
 
 
-KIND = DatasetKind("synthetic", "generated data: the paper's two-moons (Figures 1-3)")
+KIND = DatasetKind(
+    "synthetic",
+    options=TwoMoonsOptions,
+    summary="generated data: the paper's two-moons (Figures 1-3)",
+)
 
 
 def register_datasets() -> None:

@@ -7,15 +7,15 @@ They live apart from the registry (:mod:`datasets.registry`) and from the code t
 
 from __future__ import annotations
 
-import inspect
 import numbers
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from datasets.options import DataOptions
 from datasets.preprocessing import FittedPreprocessing
 from rrnvp.files import PathLike
 
@@ -171,12 +171,29 @@ class DatasetKind:
     ----------
     name : str
         The kind's name (``dataset_kind`` in configs).
+    options : type of DataOptions
+        The frozen dataclass of the options that define this kind's data (a config's ``[data]``
+        table); :class:`~datasets.options.DataOptions` itself for a kind without options.
     summary : str
         One line for listings.
     """
 
     name: str
+    options: type[DataOptions] = DataOptions
     summary: str = ""
+
+    def parse_options(self, values: Mapping[str, Any]) -> DataOptions:
+        """The options object of ``values`` (see :meth:`DataOptions.from_mapping`).
+
+        Raises
+        ------
+        TypeError
+            Naming an unknown key and the valid options, or an execution setting and where it
+            belongs.
+        ValueError
+            An invalid value.
+        """
+        return self.options.from_mapping(values, kind=self.name)
 
 
 @dataclass(frozen=True)
@@ -190,8 +207,9 @@ class RegisteredDataset:
     kind : str
         The name of a registered :class:`DatasetKind`.
     load : callable ``(data_dir) -> Dataset``
-    load_split : callable ``(seed, data_dir, **options) -> Split``
-        Its keyword parameters are the options ``load_split`` accepts for this dataset.
+    load_split : callable ``(seed, data_dir, options, context) -> Split``
+        ``options``: an instance of the kind's options class (what defines the data);
+        ``context``: a :class:`~datasets.options.ComputeContext` (where and how it is computed).
     aliases : tuple of str
         Other names that resolve to this entry (e.g. the paper's spelling).
     summary : str
@@ -215,21 +233,3 @@ class RegisteredDataset:
     status: Callable[[PathLike | None], str] | None = None
     fetch: Callable[..., Path] | None = None
     size_hint: int | None = None
-
-    def split_options(self) -> frozenset[str] | None:
-        """Names of the options ``load_split`` accepts (None when it takes any ``**options``)."""
-        return accepted_options(self.load_split)
-
-
-def accepted_options(load_split: Callable[..., Any]) -> frozenset[str] | None:
-    """Names of the keyword options a ``load_split(seed, data_dir, **options)`` accepts (None
-    when it takes any ``**options``)."""
-    parameters = inspect.signature(load_split).parameters.values()
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
-        return None
-    return frozenset(
-        p.name
-        for p in parameters
-        if p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        and p.name not in ("seed", "data_dir")
-    )

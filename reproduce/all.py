@@ -94,8 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument(
         "--device",
         default="cpu",
-        help="torch device of the detectors that take one: cpu (default), cuda, cuda:N, auto "
-        "(not part of the run id)",
+        help="torch device of the detectors that take one and of CIFAR-10 feature extraction "
+        "(when the features are not cached): cpu (default), cuda, cuda:N, auto (not part of "
+        "the run id)",
     )
     group.add_argument(
         "--data-dir",

@@ -17,7 +17,10 @@ A config file holds one or more experiments::
                                       # system's published AUCs, a file of results/paper/
     reference_variant = "pyod"        # the variant whose runs are compared with reference_auc
 
-    [experiments.table1.data]         # optional: options of the dataset loader
+    [experiments.table1.data]         # optional: options that define the data, those of the
+                                      # dataset kind (datasets.odds.OddsOptions,
+                                      # datasets.cifar10.Cifar10Options, ...); execution settings
+                                      # (device, batch_size, ...) are refused: command line
     [experiments.table1.params.RealNVP]  # optional: parameter overrides per method
     epochs = 20
 
@@ -38,8 +41,9 @@ dataset, method, seed) is one run whose ``sweep_value`` is the variant's name. A
 overrides gives the very runs (run ids) of the experiment without variants, so a project-protocol
 variant shares its runs with the experiments that use the project protocol.
 
-Unknown keys, wrong types, unknown methods and unknown report kinds are :class:`ConfigError`\\ s
-that name the file and the key.
+Unknown keys, wrong types, unknown methods, datasets and report kinds, and ``data`` keys that are
+not options of the experiment's dataset kinds are :class:`ConfigError`\\ s that name the file and
+the key.
 """
 
 from __future__ import annotations
@@ -423,6 +427,7 @@ def parse_experiment(name: str, table: Any, source: str = "<config>") -> Experim
         reference_variant=reference_variant,
         source=Path(source) if source != "<config>" else None,
     )
+    _check_data(experiment, where)
     if report == "baseline_fidelity" and not any(
         experiment.is_base_variant(v.name) for v in experiment.variants or ()
     ):
@@ -432,6 +437,41 @@ def parse_experiment(name: str, table: Any, source: str = "<config>") -> Experim
             "experiment's own settings) are the ones compared with the paper",
         )
     return experiment
+
+
+def _check_data(experiment: Experiment, where: str) -> None:
+    """Check the datasets and build the options object of every dataset kind the experiment uses,
+    for its ``data`` and for each sweep value or variant.
+
+    Raises
+    ------
+    ConfigError
+        An unknown dataset or dataset kind; a ``data`` key that is not an option of a kind
+        (naming it and the valid options, or saying where an execution setting belongs); an
+        invalid option value.
+    """
+    try:
+        names = experiment.dataset_list()
+        kinds = {datasets.kind_of(name).name: datasets.kind_of(name) for name in names}
+    except ValueError as exc:
+        key = "dataset_kind" if experiment.dataset_kind is not None else "datasets"
+        raise _fail(f"{where}.{key}", str(exc)) from None
+    checks: list[tuple[str, Mapping[str, Any]]] = [(f"{where}.data", experiment.data)]
+    if experiment.sweep is not None and experiment.sweep.section == "data":
+        checks += [
+            (f"{where}.sweep (value {value!r})", experiment.data_options(value))
+            for value in experiment.sweep.values
+        ]
+    for variant in experiment.variants or ():
+        checks.append(
+            (f"{where}.variants.{variant.name}.data", experiment.data_options(variant.name))
+        )
+    for here, values in checks:
+        for kind in kinds.values():
+            try:
+                kind.parse_options(values)
+            except (TypeError, ValueError) as exc:
+                raise _fail(here, str(exc)) from None
 
 
 def _method_tables(value: Any, where: str, methods: Sequence[str]) -> dict[str, Mapping[str, Any]]:

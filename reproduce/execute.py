@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from datasets.options import ComputeContext
 from datasets.registry import SplitLoader
 from reproduce.environment import host_facts, package_versions
 from reproduce.registry import EstimatorFactory
@@ -43,7 +44,12 @@ DENSITY_GRID_MARGIN = 0.1
 
 @dataclass(frozen=True)
 class RunJob:
-    """Everything a worker needs to execute one run (picklable)."""
+    """Everything a worker needs to execute one run (picklable).
+
+    ``device`` and ``n_threads`` are the detector's; ``context`` is where and how the split is
+    computed (the runner gives it the same device and thread budget). Neither is part of the
+    spec or of the run id.
+    """
 
     spec: RunSpec
     run_id: str
@@ -54,6 +60,7 @@ class RunJob:
     device: str = "cpu"
     n_threads: int = 1
     git: Mapping[str, Any] = field(default_factory=dict)
+    context: ComputeContext = field(default_factory=ComputeContext)
 
 
 @dataclass(frozen=True)
@@ -239,7 +246,7 @@ def _environment(job: RunJob, estimator: Any) -> dict[str, Any]:
 def _run(job: RunJob, state: dict[str, Any], limit: ThreadBudget) -> RunOutcome:
     spec = job.spec
     state["phase"] = "load"
-    split = job.loader(spec.seed, job.data_dir, **spec.data_options_dict)
+    split = job.loader(spec.seed, job.data_dir, context=job.context, **spec.data_options_dict)
     X_train, X_test = np.asarray(split.X_train), np.asarray(split.X_test)
     y_test = np.asarray(split.y_test)
     if len(np.unique(y_test)) != 2:

@@ -87,8 +87,13 @@ def make_jobs(
     data_dir: str | None = None,
     device: str = "cpu",
     n_threads: int = 1,
+    progress: bool = True,
 ) -> list[RunJob]:
     """Resolve each spec's method factory and dataset loader into a picklable :class:`RunJob`.
+
+    The execution settings (``data_dir``, ``device``, ``n_threads``, ``progress``) go into every
+    job, the detector's and the compute context of its split alike (so ``--device`` also
+    reaches CIFAR-10 feature extraction); they are never part of a spec or a run id.
 
     Raises
     ------
@@ -98,6 +103,7 @@ def make_jobs(
     """
     version = package_version()
     git = git_state()
+    context = datasets.ComputeContext(device=device, num_threads=n_threads, progress=progress)
     return [
         RunJob(
             spec=spec,
@@ -109,6 +115,7 @@ def make_jobs(
             device=device,
             n_threads=n_threads,
             git=git,
+            context=context,
         )
         for run_id, spec in unique_specs(specs).items()
     ]
@@ -156,9 +163,11 @@ def run_grid(
     data_dir : str, optional
         Passed to the dataset loaders (``None``: their default, e.g. ``$RRNVP_DATA``).
     device : str
-        Torch device for the detectors that take one.
+        Torch device for the detectors that take one and for feature extraction (CIFAR-10
+        features that are not cached); not part of the run id.
     progress : bool
-        Show a progress bar (elapsed time and ETA) on stderr.
+        Show a progress bar (elapsed time and ETA) on stderr, and those of long data steps
+        (feature extraction) in the workers.
     summary : GridSummary, optional
         Filled in place (so a caller interrupted by Ctrl-C still has the counts so far).
     on_start : callable, optional
@@ -181,7 +190,7 @@ def run_grid(
             summary.corrupt_files.append(f"{path.name}: {reason}")
         summary.corrupt = len(scan.corrupt)
 
-        jobs = make_jobs(specs, data_dir=data_dir, device=device)
+        jobs = make_jobs(specs, data_dir=data_dir, device=device, progress=progress)
         summary.total = len(jobs)
         pending = []
         for job in jobs:

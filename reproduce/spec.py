@@ -1,9 +1,10 @@
 """What one run is: :class:`RunSpec` and its stable identifier.
 
 A run is a pure function of its spec (dataset, method, method parameters, seed, data options and
-requested outputs). The run id hashes the spec together with the package version and
-:data:`RUN_PROTOCOL`, never the experiment that asked for it, so two experiments that need the same
-run (Table 1 and Figure 4 share the RobustRealNVP runs) share one stored result.
+requested outputs); where and how it is computed (device, threads, caches) is not part of it.
+The run id hashes the spec together with the package version and :data:`RUN_PROTOCOL`, never the
+experiment that asked for it, so two experiments that need the same run (Table 1 and Figure 4
+share the RobustRealNVP runs) share one stored result.
 """
 
 from __future__ import annotations
@@ -129,7 +130,10 @@ class RunSpec:
     params : tuple of (str, value) pairs
         Method parameters (sorted by name). Build from a mapping with :meth:`create`.
     data_options : tuple of (str, value) pairs
-        Keyword options of the dataset loader (sorted by name).
+        The options that define the data (sorted by name), as the config writes them: keys of
+        the dataset kind's options class (``datasets.DataOptions``); a key left out takes the
+        kind's default. Execution settings (device, batch size, threads, progress, cache
+        folder: ``datasets.ComputeContext``) are never options, so they never enter a run id.
     outputs : tuple of str
         Extra outputs stored beside the metrics (see :data:`KNOWN_OUTPUTS`).
     """

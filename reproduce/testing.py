@@ -6,9 +6,10 @@ does it for the command lines); :func:`unregister_toys` removes them. The toy de
 told to fail (raise), to crash its process (``os._exit``), to sleep, or to produce non-finite
 scores, which is what the fault tests need.
 
-Toy dataset kind ``"toy"``: datasets ``toy-a``, ``toy-b``, ``toy-c`` (Gaussian blobs with 10 %
-scattered anomalies, 2 features); the seed drives the draw. Toy methods: ``Toy`` (distance to
-the training mean, knobs below) and ``ToyIF`` (scikit-learn's ``IsolationForest``).
+Toy dataset kind ``"toy"`` (options :class:`ToyOptions`): datasets ``toy-a``, ``toy-b``,
+``toy-c`` (Gaussian blobs with 10 % scattered anomalies, 2 features); the seed drives the draw.
+Toy methods: ``Toy`` (distance to the training mean, knobs below) and ``ToyIF`` (scikit-learn's
+``IsolationForest``).
 """
 
 from __future__ import annotations
@@ -214,6 +215,26 @@ class _NegatedIsolationForest:
         return -self.model.score_samples(X)
 
 
+@dataclass(frozen=True)
+class ToyOptions(datasets.DataOptions):
+    """The options of the toy kind (a config's ``[data]``): sizes of the two draws."""
+
+    n_train: int = 200
+    n_test: int = 100
+    n_features: int = 2
+
+
+def toy_split_entry(
+    name: str,
+    seed: int,
+    data_dir: Any,
+    options: ToyOptions,
+    context: datasets.ComputeContext,
+) -> ToySplit:
+    """The registry's ``load_split`` of toy dataset ``name``: :func:`load_toy_split`."""
+    return load_toy_split(name, seed, data_dir, **options.as_dict())
+
+
 def load_toy_dataset(name: str, data_dir: Any = None) -> datasets.Dataset:
     """The training draw of seed 0 of toy dataset ``name`` as a whole dataset."""
     split = load_toy_split(name)
@@ -225,7 +246,8 @@ def register_toys() -> None:
     registrations), the way a plug-in does: the kind goes into the ``datasets`` registry like the
     built-in ones."""
     datasets.register_kind(
-        datasets.DatasetKind(TOY_KIND, "toy blobs for tests of the runner"), replace=True
+        datasets.DatasetKind(TOY_KIND, ToyOptions, "toy blobs for tests of the runner"),
+        replace=True,
     )
     for name in TOY_DATASETS:
         datasets.register(
@@ -233,7 +255,7 @@ def register_toys() -> None:
                 name=name,
                 kind=TOY_KIND,
                 load=partial(load_toy_dataset, name),
-                load_split=partial(load_toy_split, name),
+                load_split=partial(toy_split_entry, name),
                 summary="Gaussian blob + 10 % scattered anomalies, generated",
             ),
             replace=True,

@@ -79,16 +79,17 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_tree(tmp_path_factory.mktemp("cifar") / "tree")
 
 
-def tiny_split(name: str, tree: Path, cache: Path, **options: object) -> datasets.Split:
+def tiny_split(
+    name: str, tree: Path, cache: Path, context: datasets.ComputeContext | None = None, **options
+) -> datasets.Split:
     defaults = {
         "image_source": ImageFolderSource(tree),
         "features": "tiny-random",
         "pca_components": 4,
-        "cache_dir": cache,
         "ratio": 0.25,
-        "progress": False,
     }
-    return datasets.load_split(name, **{**defaults, **options})
+    context = context or datasets.ComputeContext(cache_dir=cache, progress=False)
+    return datasets.load_split(name, context=context, **{**defaults, **options})
 
 
 # ------------------------------------------------------------------------------------------
@@ -207,6 +208,42 @@ def test_splits_own_their_arrays(tiny_extractor, tree: Path, tmp_path: Path) -> 
     split = tiny_split("frog-u", tree, tmp_path)
     split.X_train[:] = 0.0  # the in-process memo must not hand out shared, writable rows
     assert np.abs(tiny_split("frog-u", tree, tmp_path).X_train).sum() > 0
+
+
+def test_the_compute_context_reaches_feature_extraction(
+    tiny_extractor, tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Device, batch size, threads, progress, cache and weights come from the context, and the
+    split does not depend on them."""
+    seen: list[dict] = []
+    original = features.load_features
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(features, "load_features", recording)
+    cifar10._PCA_MEMO.clear()
+    context = datasets.ComputeContext(
+        device="cpu", batch_size=3, num_threads=1, progress=False, cache_dir=tmp_path / "a"
+    )
+    split = tiny_split("bird-u", tree, tmp_path, context=context)
+    assert seen == [
+        {
+            "weights_path": None,
+            "cache_dir": tmp_path / "a",
+            "batch_size": 3,
+            "device": "cpu",
+            "num_threads": 1,
+            "progress": False,
+        }
+    ]
+    other = datasets.ComputeContext(batch_size=5, progress=False, cache_dir=tmp_path / "b")
+    again = tiny_split("bird-u", tree, tmp_path, context=other)
+    assert seen[-1]["batch_size"] == 5 and seen[-1]["device"] == "auto"
+    np.testing.assert_allclose(again.X_train, split.X_train, rtol=1e-6, atol=1e-9)
+    with pytest.raises(TypeError, match="device: execution setting.*ComputeContext"):
+        datasets.load_split("bird-u", device="cpu")
 
 
 def test_load_dataset_uses_the_registry_defaults(

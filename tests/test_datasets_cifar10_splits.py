@@ -26,8 +26,9 @@ def test_twenty_names_in_paper_order_with_aliases() -> None:
     paper = ["airplane", "auto", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
     assert names == [f"{c}-{m}" for c in paper for m in ("u", "c")]
     assert datasets.get_entry("automobile-c").name == "auto-c"
-    options = datasets.get_entry("airplane-u").split_options()
+    options = set(datasets.kind_of("airplane-u").options.names())
     assert {"ratio", "features", "test_protocol", "image_source", "pca_components"} <= options
+    assert not options & set(datasets.EXECUTION_SETTINGS), "execution settings are not options"
 
 
 def test_unknown_split_option_is_named() -> None:
@@ -320,7 +321,7 @@ def test_scaling_is_recorded_in_preprocessing(fake_features: np.ndarray) -> None
         "pca_fit_on",
         "pca_components",
     } <= set(record)
-    assert "scale_features" in datasets.get_entry("frog-u").split_options()
+    assert "scale_features" in datasets.kind_of("frog-u").options.names()
 
 
 @pytest.mark.parametrize("value", ["yes", 1, 0, None, 1.0])

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import datasets
-from datasets.registry import Dataset, RegisteredDataset, register, unregister
-from datasets.splits import Split, make_split
+from datasets.registry import Dataset, RegisteredDataset, register
 from rrnvp.registry import DuplicateNameError, UnknownNameError
+from tests import plugin_kind
 
 
 def test_kinds_partition_the_registry_in_registration_order() -> None:
@@ -46,37 +46,31 @@ def test_duplicates_are_errors_naming_them() -> None:
     assert "my-mammo" not in datasets.list_datasets()
 
 
-def _toy_split(seed: int, data_dir: object, *, train_fraction: float = 0.5) -> Split:
-    X = np.arange(40, dtype=np.float64).reshape(20, 2)
-    y = np.array([0, 1] * 10)
-    return make_split(X, y, seed, train_fraction, name="toy-airplane-u")
-
-
 @pytest.fixture
-def plugin_entry():
-    """A CIFAR-10-like entry registered the way a plug-in module would."""
-    entry = register(
-        RegisteredDataset(
-            name="toy-airplane-u",
-            kind="cifar10",
-            aliases=("toy-plane-u",),
-            load=lambda data_dir: Dataset("toy-airplane-u", np.zeros((2, 1)), np.array([0, 1])),
-            load_split=_toy_split,
-        )
-    )
-    yield entry
-    unregister(entry.name)
+def plugin():
+    """The stripes kind of tests/plugin_kind.py, registered the way a plug-in module does."""
+    plugin_kind.register()
+    plugin_kind.CALLS.clear()
+    yield plugin_kind
+    plugin_kind.unregister()
 
 
-def test_a_plugin_module_can_register_entries(plugin_entry: RegisteredDataset) -> None:
-    assert "toy-airplane-u" in datasets.list_datasets("cifar10")
-    assert "toy-airplane-u" not in datasets.list_datasets("odds")
-    split = datasets.load_split("toy-plane-u", seed=1, train_fraction=0.6)
-    assert split.X_train.shape == (12, 2) and split.seed == 1
-    X, y = datasets.load_dataset("toy-airplane-u")
-    assert X.shape == (2, 1)
+def test_a_plugin_module_can_register_a_kind_and_its_entries(plugin) -> None:
+    assert datasets.list_kinds()[-1] == "stripes", "listed after the built-in kinds"
+    assert datasets.list_datasets("stripes") == ["stripes-a", "stripes-b"]
+    assert "stripes-a" not in datasets.list_datasets("odds")
+    split = datasets.load_split("zebra", seed=1, train_fraction=0.6)
+    assert split.X_train.shape == (36, 2) and split.seed == 1
+    ((name, options, context),) = plugin.CALLS
+    assert name == "stripes-b"
+    assert options == plugin.StripesOptions(n_rows=60, train_fraction=0.6)
+    assert context == datasets.ComputeContext()
+    X, y = datasets.load_dataset("stripes-a")
+    assert X.shape == (60, 2)
     with pytest.raises(DuplicateNameError, match="already registered"):
-        register(plugin_entry)
+        register(datasets.get_entry("stripes-a"))
+    plugin.unregister()
+    assert "stripes" not in datasets.list_kinds() and "zebra" not in datasets.list_datasets()
 
 
 def test_registering_an_entry_of_an_unregistered_kind_fails() -> None:
@@ -86,14 +80,19 @@ def test_registering_an_entry_of_an_unregistered_kind_fails() -> None:
     assert "x" not in datasets.list_datasets()
 
 
-def test_unknown_options_are_all_named_before_any_data_is_read(
-    plugin_entry: RegisteredDataset,
-) -> None:
-    with pytest.raises(TypeError, match="unknown option\\(s\\) colour, size; valid options"):
-        datasets.load_split("toy-airplane-u", seed=0, size=3, colour="red")
+def test_unknown_options_are_all_named_before_any_data_is_read(plugin) -> None:
+    with pytest.raises(
+        TypeError,
+        match="load_split\\('stripes-a'\\): unknown option\\(s\\) colour, size; valid options "
+        "for stripes datasets: n_rows, train_fraction",
+    ):
+        datasets.load_split("stripes-a", seed=0, size=3, colour="red")
+    assert plugin.CALLS == []
     # For ODDS the check runs before the file is looked for (no data needed here).
     with pytest.raises(TypeError, match="scalar.*valid options for odds datasets: drop_constant"):
         datasets.load_split("glass", seed=0, scalar="minmax")
+    with pytest.raises(ValueError, match="load_split\\('stripes-a'\\): n_rows must be >= 20"):
+        datasets.load_split("stripes-a", n_rows=5)
 
 
 @pytest.mark.parametrize("seed", [-1, 2.0, True, "0", 2**32])

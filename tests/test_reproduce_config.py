@@ -367,7 +367,7 @@ def test_baseline_fidelity_names_its_reference_and_its_variant():
         ),
         (
             FIDELITY.replace(
-                'label = "project protocol"', 'label = "p"\ndata = { seed_offset = 1 }'
+                'label = "project protocol"', 'label = "p"\ndata = { scaler = "zscore" }'
             ).replace("[experiments.cmp.variants.bare]", ""),
             "needs a variant without overrides",
         ),
