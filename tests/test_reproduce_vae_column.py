@@ -52,7 +52,7 @@ def test_keras_era_vae_is_seeded_and_collapses_to_the_distance_to_the_mean():
 def test_cli_prints_one_line_per_dataset_and_seed(capsys, monkeypatch, tmp_path):
     from reproduce import vae_column
 
-    monkeypatch.setattr(vae_column, "dataset_loader", lambda name: _toy_split)
+    monkeypatch.setattr(vae_column, "load_split", _toy_split)
     assert (
         main(
             [
