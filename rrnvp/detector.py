@@ -12,8 +12,9 @@ import inspect
 import logging
 import numbers
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -26,6 +27,7 @@ from rrnvp.coupling_layout import MASK_SCHEMES
 from rrnvp.coupling_ops import COUPLING_FORMS
 from rrnvp.flow import RealNVPFlow
 from rrnvp.linear import SPECTRAL_NORM_MODES
+from rrnvp.params import BOOL, Constraint, integer, none_or, one_of, real, validate_params
 from rrnvp.runtime import derive_seed, resolve_device
 from rrnvp.training import make_optimizer, train_step
 from rrnvp.trimming import trim_ratio_at_epoch
@@ -181,52 +183,37 @@ class FlowDetector(ThresholdLabelsMixin, TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ validation
+    #: What each parameter of ``__init__`` must be (None: checked where it is used:
+    #: ``snapshot_epochs`` against ``epochs`` in :meth:`_snapshot_epoch_set`, ``device`` by
+    #: :func:`rrnvp.runtime.resolve_device`, ``random_state`` by :func:`rrnvp.runtime.derive_seed`).
+    _constraints: ClassVar[Mapping[str, Constraint | None]] = MappingProxyType(
+        {
+            "n_couplings": integer(ge=1),
+            "hidden_features": integer(ge=1),
+            "n_hidden_layers": integer(ge=1),
+            "epochs": integer(ge=1),
+            "batch_size": integer(ge=1),
+            "learning_rate": real(gt=0),
+            "max_steps": none_or(integer(ge=1)),
+            "trim_ratio": real(ge=0, lt=0.5),
+            "trim_warmup_epochs": integer(ge=0),
+            "spectral_norm": BOOL,
+            "lipschitz_k": real(gt=0),
+            "sn_mode": one_of(*SPECTRAL_NORM_MODES),
+            "n_power_iterations": integer(ge=1),
+            "coupling_form": one_of(*COUPLING_FORMS),
+            "masks": one_of(*MASK_SCHEMES),
+            "contamination": real(gt=0, le=0.5),
+            "snapshot_epochs": None,
+            "dtype": one_of(*_DTYPES),
+            "device": None,
+            "random_state": None,
+            "verbose": integer(ge=0),
+        }
+    )
+
     def _validate_params(self) -> None:
-        def integer(name: str, minimum: int) -> None:
-            value = getattr(self, name)
-            if (
-                not isinstance(value, numbers.Integral)
-                or isinstance(value, bool)
-                or value < minimum
-            ):
-                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-
-        def real(name: str) -> float:
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Real) or isinstance(value, bool):
-                raise ValueError(f"{name} must be a real number, got {value!r}")
-            return float(value)
-
-        integer("n_couplings", 1)
-        integer("hidden_features", 1)
-        integer("n_hidden_layers", 1)
-        integer("epochs", 1)
-        integer("batch_size", 1)
-        integer("trim_warmup_epochs", 0)
-        integer("n_power_iterations", 1)
-        integer("verbose", 0)
-        if self.max_steps is not None:
-            integer("max_steps", 1)
-        if not real("learning_rate") > 0 or not np.isfinite(self.learning_rate):
-            raise ValueError(f"learning_rate must be finite and > 0, got {self.learning_rate!r}")
-        if not 0.0 <= real("trim_ratio") < 0.5:
-            raise ValueError(f"trim_ratio must be in [0, 0.5), got {self.trim_ratio!r}")
-        if not real("lipschitz_k") > 0 or not np.isfinite(self.lipschitz_k):
-            raise ValueError(f"lipschitz_k must be finite and > 0, got {self.lipschitz_k!r}")
-        if not 0.0 < real("contamination") <= 0.5:
-            raise ValueError(f"contamination must be in (0, 0.5], got {self.contamination!r}")
-        if not isinstance(self.spectral_norm, bool | np.bool_):
-            raise ValueError(f"spectral_norm must be a bool, got {self.spectral_norm!r}")
-        if self.sn_mode not in SPECTRAL_NORM_MODES:
-            raise ValueError(f"sn_mode must be one of {SPECTRAL_NORM_MODES}, got {self.sn_mode!r}")
-        if self.coupling_form not in COUPLING_FORMS:
-            raise ValueError(
-                f"coupling_form must be one of {COUPLING_FORMS}, got {self.coupling_form!r}"
-            )
-        if self.masks not in MASK_SCHEMES:
-            raise ValueError(f"masks must be one of {MASK_SCHEMES}, got {self.masks!r}")
-        if self.dtype not in _DTYPES:
-            raise ValueError(f"dtype must be one of {tuple(_DTYPES)}, got {self.dtype!r}")
+        validate_params(self._constraints, self.get_params(deep=False), caller=type(self).__name__)
         self._snapshot_epoch_set()
 
     def _snapshot_epoch_set(self) -> frozenset[int]:
