@@ -1,7 +1,10 @@
-"""The authors' own ODDS networks for the AE and Deep-SVDD baselines (REFERENCE §9), in torch.
+"""The authors' own ODDS networks for the AE and Deep-SVDD baselines, in torch.
 
-Rebuilt from the description of the authors' scripts, not copied; their test-loss checkpoint
-selection is not reproduced: the model of the last epoch is used, fitted on the training data only.
+The authors' scripts are ``train_ae.py`` (network in ``models/AE_Coteaching.py``) and
+``trainSVDD.py`` (``models/SVDD.py``) of their repository ``Users4Submission/KDDAnonymous``, run
+with the ODDS settings of its ``run.sh``. Rebuilt from a description of those scripts, not copied;
+their test-loss checkpoint selection is not reproduced: the model of the last epoch is used,
+fitted on the training data only.
 
 :class:`AuthorsAutoEncoder`
     Encoder ``d -> h -> h -> k`` and decoder ``k -> h -> h -> d`` (h = 256, k = 10), each hidden
@@ -14,16 +17,16 @@ selection is not reproduced: the model of the last epoch is used, fitted on the 
     as an autoencoder (MSE), then the centre ``c`` = mean embedding of the training data, then 100
     epochs minimising ``sqrt(mean((phi(x) - c)^2))``. Anomaly score: ``||phi(x) - c||^2``.
 
-    The pre-training decoder is not recorded in REFERENCE §9; it is the authors' AE decoder
-    (``k -> h -> h -> d``, LeakyReLU(0.1) and Dropout(0.5) after the hidden layers, Sigmoid
-    output), made bias-free like the encoder it is trained with: the only decoder of the
-    authors' ODDS scripts on record, for the same min-max scaled inputs.
+    The pre-training decoder is the AE's decoder (``k -> h -> h -> d``, LeakyReLU(0.1) and
+    Dropout(0.5) after the hidden layers, Sigmoid output), made bias-free like the encoder it is
+    trained with, for the same min-max scaled inputs.
 
 Both are the *inner* models the adapter drives (``fit`` / ``decision_function``, PyOD style); users
 get them through ``baselines.make_baseline("ae")`` / ``make_baseline("deep_svdd")``. All
 randomness (initial weights, batch order, dropout masks) comes from generators seeded by
-``random_state``; the global RNGs are never drawn from. Mini-batches follow torch's ``DataLoader``
-defaults (reshuffled every epoch, the last incomplete batch kept): REFERENCE §9 records no other.
+``random_state``; the global RNGs are never drawn from. Mini-batches follow the authors' torch
+``DataLoader(shuffle=True)`` with its defaults: reshuffled every epoch, the last incomplete batch
+kept.
 """
 
 from __future__ import annotations
@@ -31,19 +34,18 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import trange
 
-from rrnvp.detector import TrainingDivergedError
+from baselines.torch_loops import MinibatchModel, chunked, squared_distances
 
 logger = logging.getLogger(__name__)
 
 #: Negative slope of the authors' LeakyReLU activations.
 LEAKY_SLOPE = 0.1
-_SCORE_CHUNK = 8192
 
 
 def seeded_linear(n_in: int, n_out: int, generator: torch.Generator, *, bias: bool) -> nn.Linear:
@@ -100,33 +102,12 @@ def authors_mlp(
     return nn.Sequential(*layers)
 
 
-class _TorchModel:
-    """What both models share: parameters, data conversion, the training loop, scoring."""
+class _TorchModel(MinibatchModel):
+    """What both models share: dropout, data conversion, seeded generators, training."""
 
-    def __init__(
-        self,
-        *,
-        hidden_features: int,
-        latent_features: int,
-        epochs: int,
-        learning_rate: float,
-        batch_size: int,
-        weight_decay: float,
-        dropout_rate: float,
-        device: torch.device,
-        random_state: int,
-        verbose: int = 0,
-    ) -> None:
-        self.hidden_features = hidden_features
-        self.latent_features = latent_features
-        self.epochs = epochs
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.weight_decay = weight_decay
+    def __init__(self, *, dropout_rate: float, **settings: Any) -> None:
+        super().__init__(**settings)
         self.dropout_rate = dropout_rate
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
 
     def _tensor(self, X: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(X), dtype=torch.float32, device=self.device)
@@ -138,7 +119,7 @@ class _TorchModel:
         noise = torch.Generator(device=self.device).manual_seed(seed + 1)
         return weights, noise
 
-    def _train(
+    def _train_with_dropout(
         self,
         network: nn.Module,
         loss_of_batch: Callable[[torch.Tensor], torch.Tensor],
@@ -147,48 +128,17 @@ class _TorchModel:
         generators: tuple[torch.Generator, torch.Generator],
         phase: str,
     ) -> list[float]:
-        """Adam over shuffled mini-batches for ``n_epochs``; the mean loss of each epoch."""
+        """:meth:`_train` with the batch order from the CPU generator and the dropout masks from
+        the device generator."""
         order_generator, noise = generators
         dropouts = [m for m in network.modules() if isinstance(m, SeededDropout)]
         for layer in dropouts:
             layer.generator = noise
-        optimizer = torch.optim.Adam(
-            network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
-        )
-        batch_size = min(self.batch_size, data.shape[0])
-        n_batches = math.ceil(data.shape[0] / batch_size)
-        losses: list[float] = []
-        network.train()
         try:
-            for epoch in trange(n_epochs, desc=f"{phase}", disable=not self.verbose):
-                order = torch.randperm(data.shape[0], generator=order_generator).to(self.device)
-                total = torch.zeros((), device=self.device)
-                for step, start in enumerate(range(0, data.shape[0], batch_size)):
-                    loss = loss_of_batch(data[order[start : start + batch_size]])
-                    if not torch.isfinite(loss):
-                        raise TrainingDivergedError(
-                            f"{phase}: the loss became {loss.item()} at epoch {epoch}, step "
-                            f"{step}; lower learning_rate (now {self.learning_rate}) or rescale "
-                            "the data"
-                        )
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
-                    total += loss.detach()
-                losses.append(float(total) / n_batches)
+            return self._train(network, loss_of_batch, data, n_epochs, order_generator, phase)
         finally:
-            network.eval()
             for layer in dropouts:
                 layer.generator = None
-        return losses
-
-    @torch.no_grad()
-    def _chunked(
-        self, function: Callable[[torch.Tensor], torch.Tensor], data: torch.Tensor
-    ) -> torch.Tensor:
-        """``function`` applied to ``data`` in chunks of rows, without gradients."""
-        chunks = range(0, len(data), _SCORE_CHUNK)
-        return torch.cat([function(data[i : i + _SCORE_CHUNK]) for i in chunks])
 
 
 class AuthorsAutoEncoder(_TorchModel):
@@ -233,7 +183,7 @@ class AuthorsAutoEncoder(_TorchModel):
         network = nn.Sequential(encoder, decoder).to(self.device)
         mse = nn.MSELoss()
         self.history_ = {
-            "loss": self._train(
+            "loss": self._train_with_dropout(
                 network,
                 lambda batch: mse(network(batch), batch),
                 self._tensor(X),
@@ -247,10 +197,7 @@ class AuthorsAutoEncoder(_TorchModel):
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Squared reconstruction error of each row (higher = more anomalous)."""
-        errors = self._chunked(
-            lambda batch: ((self.network_(batch) - batch) ** 2).sum(dim=1), self._tensor(X)
-        )
-        return errors.double().cpu().numpy()
+        return squared_distances(self.network_, self._tensor(X))
 
 
 class AuthorsDeepSVDD(_TorchModel):
@@ -269,8 +216,8 @@ class AuthorsDeepSVDD(_TorchModel):
         network).
     """
 
-    def __init__(self, *, pretrain_epochs: int, **params) -> None:
-        super().__init__(**params)
+    def __init__(self, *, pretrain_epochs: int, **settings: Any) -> None:
+        super().__init__(**settings)
         self.pretrain_epochs = pretrain_epochs
 
     def fit(self, X: np.ndarray) -> AuthorsDeepSVDD:
@@ -290,7 +237,7 @@ class AuthorsDeepSVDD(_TorchModel):
         if self.pretrain_epochs > 0:
             autoencoder = nn.Sequential(encoder, decoder)
             mse = nn.MSELoss()
-            self.history_["pretrain_loss"] = self._train(
+            self.history_["pretrain_loss"] = self._train_with_dropout(
                 autoencoder,
                 lambda batch: mse(autoencoder(batch), batch),
                 data,
@@ -299,9 +246,9 @@ class AuthorsDeepSVDD(_TorchModel):
                 "Deep-SVDD (authors) pre-training",
             )
         encoder.eval()
-        centre = self._chunked(encoder, data).mean(dim=0)
+        centre = chunked(encoder, data).mean(dim=0)
         self.center_ = centre
-        self.history_["loss"] = self._train(
+        self.history_["loss"] = self._train_with_dropout(
             encoder,
             lambda batch: torch.sqrt(torch.mean((encoder(batch) - centre) ** 2)),
             data,
@@ -314,7 +261,4 @@ class AuthorsDeepSVDD(_TorchModel):
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Squared distance of ``phi(x)`` to the centre (higher = more anomalous)."""
-        distances = self._chunked(
-            lambda batch: ((self.encoder_(batch) - self.center_) ** 2).sum(dim=1), self._tensor(X)
-        )
-        return distances.double().cpu().numpy()
+        return squared_distances(self.encoder_, self._tensor(X), self.center_)

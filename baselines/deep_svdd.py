@@ -7,7 +7,7 @@ paper's setting:
   reconstruction + hypersphere loss scored on the *decoder output*), while the paper's Deep-SVDD
   is pre-trained as an autoencoder whose encoder then initialises the hypersphere network;
 - it keeps the epoch with the lowest training loss instead of the last model (the project uses the
-  last model, REFERENCE §9);
+  last model: ``reproduce/protocol.md``, "Baselines");
 - it puts a ReLU after the 10-unit output layer, so the representation cannot take negative values.
 
 This model follows Ruff et al.'s reference implementation: bias-free linear layers (biases make
@@ -22,8 +22,7 @@ Inputs are used as given (the runner's min-max scaled features), not standardise
 DeepSVDD does by default: a bias-free LeakyReLU network is positively homogeneous, phi(0) = 0, so
 centring the data at the origin puts the bulk of the normal points where the network cannot reach
 a non-zero centre, and training then shrinks every representation towards one distance from c.
-Measured on the tests' easy data set (2-d Gaussian manifold in 8-d plus 10% uniform anomalies):
-test AUC 0.50-0.53 with standardisation versus 0.96-1.00 without (100 + 100 epochs, three seeds).
+``preprocessing=True`` standardises as PyOD does.
 
 It is the *inner* model the adapter drives (``fit`` / ``decision_function``, PyOD style); users get
 it through ``baselines.make_baseline("deep_svdd_ruff")``. All randomness comes from one
@@ -34,18 +33,17 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import trange
 
-from rrnvp.detector import TrainingDivergedError
+from baselines.torch_loops import MinibatchModel, chunked, squared_distances
 
 logger = logging.getLogger(__name__)
 
 _CENTRE_EPS = 0.1  # Ruff et al.: |c_j| < eps is moved to +-eps so that a zero net cannot hit c
-_SCORE_CHUNK = 8192
 
 
 def _linear(n_in: int, n_out: int, generator: torch.Generator) -> nn.Linear:
@@ -64,101 +62,32 @@ def _mlp(sizes: list[int], generator: torch.Generator) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-class DeepSVDDModel:
+class DeepSVDDModel(MinibatchModel):
     """Deep SVDD (one-class objective) with autoencoder pre-training.
 
     Parameters
     ----------
-    hidden_features : int
-        Width of the hidden layer of the encoder (and of the pre-training decoder).
-    latent_features : int
-        Dimension of the representation ``phi(x)``.
-    epochs : int
-        Epochs of the Deep SVDD objective.
+    hidden_features, latent_features, epochs, learning_rate, batch_size, weight_decay, device,
+    random_state, verbose
+        See :class:`baselines.torch_loops.MinibatchModel`: ``hidden_features`` is the width of
+        the encoder's hidden layer (and of the pre-training decoder's), ``latent_features`` the
+        dimension of the representation ``phi(x)``, ``epochs`` those of the Deep SVDD objective;
+        the optimiser settings apply to both phases, each with a fresh Adam.
     pretrain_epochs : int
         Epochs of autoencoder pre-training (0 skips it).
-    learning_rate : float
-        Adam learning rate of both phases.
-    batch_size : int
-        Mini-batch size of both phases (capped at the training set size; the last incomplete
-        batch of an epoch is kept).
-    weight_decay : float
-        Adam weight decay of both phases.
     preprocessing : bool
         Standardise features with the training mean and standard deviation.
-    device : torch.device
-        Where the networks live.
-    random_state : int
-        Seed of initialisation and mini-batch order.
-    verbose : int
-        Show a progress bar per phase when > 0.
     """
 
-    def __init__(
-        self,
-        *,
-        hidden_features: int,
-        latent_features: int,
-        epochs: int,
-        pretrain_epochs: int,
-        learning_rate: float,
-        batch_size: int,
-        weight_decay: float,
-        preprocessing: bool,
-        device: torch.device,
-        random_state: int,
-        verbose: int = 0,
-    ) -> None:
-        self.hidden_features = hidden_features
-        self.latent_features = latent_features
-        self.epochs = epochs
+    def __init__(self, *, pretrain_epochs: int, preprocessing: bool, **settings: Any) -> None:
+        super().__init__(**settings)
         self.pretrain_epochs = pretrain_epochs
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.weight_decay = weight_decay
         self.preprocessing = preprocessing
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
 
     def _prepare(self, X: np.ndarray) -> torch.Tensor:
         if self.preprocessing:
             X = (X - self.mean_) / self.scale_
         return torch.as_tensor(X, dtype=torch.float32, device=self.device)
-
-    def _train(
-        self,
-        network: nn.Module,
-        loss_of_batch,
-        data: torch.Tensor,
-        n_epochs: int,
-        generator: torch.Generator,
-        phase: str,
-    ) -> list[float]:
-        optimizer = torch.optim.Adam(
-            network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
-        )
-        batch_size = min(self.batch_size, data.shape[0])
-        losses: list[float] = []
-        network.train()
-        for epoch in trange(n_epochs, desc=f"Deep-SVDD {phase}", disable=not self.verbose):
-            order = torch.randperm(data.shape[0], generator=generator).to(self.device)
-            total = torch.zeros((), device=self.device)
-            for step, start in enumerate(range(0, data.shape[0], batch_size)):
-                loss = loss_of_batch(data[order[start : start + batch_size]])
-                if not torch.isfinite(loss):
-                    raise TrainingDivergedError(
-                        f"Deep-SVDD {phase}: the loss became {loss.item()} at epoch {epoch}, "
-                        f"step {step}; lower learning_rate (now {self.learning_rate}) or "
-                        "rescale the data"
-                    )
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                total += loss.detach()
-            losses.append(float(total) / math.ceil(data.shape[0] / batch_size))
-        network.eval()
-        return losses
 
     def fit(self, X: np.ndarray) -> DeepSVDDModel:
         """Pre-train the autoencoder, fix the centre, then train the encoder on the SVDD loss."""
@@ -181,13 +110,10 @@ class DeepSVDDModel:
                 data,
                 self.pretrain_epochs,
                 generator,
-                "pre-training",
+                "Deep-SVDD pre-training",
             )
 
-        with torch.no_grad():
-            centre = torch.cat(
-                [encoder(data[i : i + _SCORE_CHUNK]) for i in range(0, len(data), _SCORE_CHUNK)]
-            ).mean(dim=0)
+        centre = chunked(encoder, data).mean(dim=0)
         small = centre.abs() < _CENTRE_EPS
         centre[small & (centre < 0)] = -_CENTRE_EPS
         centre[small & (centre >= 0)] = _CENTRE_EPS
@@ -199,17 +125,11 @@ class DeepSVDDModel:
             data,
             self.epochs,
             generator,
-            "training",
+            "Deep-SVDD training",
         )
         self.encoder_ = encoder
         return self
 
-    @torch.no_grad()
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Squared distance of ``phi(x)`` to the centre (higher = more anomalous)."""
-        data = self._prepare(X)
-        out = [
-            ((self.encoder_(data[i : i + _SCORE_CHUNK]) - self.center_) ** 2).sum(dim=1)
-            for i in range(0, len(data), _SCORE_CHUNK)
-        ]
-        return torch.cat(out).double().cpu().numpy()
+        return squared_distances(self.encoder_, self._prepare(X), self.center_)

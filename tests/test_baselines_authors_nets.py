@@ -1,5 +1,6 @@
-"""Tests of the authors' ODDS networks for AE and Deep-SVDD (REFERENCE §9): structure against the
-spec, the losses and scores they compute, seeding, and that fitting sees only the training data.
+"""Tests of the authors' ODDS networks for AE and Deep-SVDD (``baselines.authors_nets``): structure
+against the spec, the losses and scores they compute, seeding, and that fitting sees only the
+training data.
 """
 
 from __future__ import annotations
