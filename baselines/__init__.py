@@ -1,4 +1,4 @@
-"""The paper's baselines (REFERENCE §9) behind the ``rrnvp.FlowDetector`` interface.
+"""The paper's baselines (Liu, Tan & Zhou, AAAI 2022) behind the ``rrnvp.FlowDetector`` interface.
 
 ``BASELINES`` maps each name (``ae``, ``vae``, ``deep_svdd``, ``so_gaal``, ``ocsvm``, ``lof``,
 ``iforest``) to the scikit-learn estimator class of its paper-faithful configuration;

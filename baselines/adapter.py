@@ -1,7 +1,8 @@
 """One adapter that gives any PyOD / scikit-learn / in-house model the ``rrnvp.FlowDetector`` API.
 
-A :class:`BaselineSpec` says how to build the wrapped model from the detector's parameters and how
-to read anomaly scores from it; :func:`detector_class` turns a spec into a scikit-learn estimator
+A :class:`BaselineSpec` declares the detector's parameters (:class:`rrnvp.params.Param`: default,
+constraint, documentation), says how to build the wrapped model from them and how to read anomaly
+scores from it; :func:`detector_class` turns a spec into a scikit-learn estimator
 class whose ``__init__`` carries the spec's parameters (with the authors' defaults) plus the
 common ones (``contamination``, ``n_threads``, ``random_state``, ``verbose`` and, for torch
 models, ``device``). Every call into the wrapped model runs under a thread budget, with the global
@@ -18,10 +19,10 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
-import numbers
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -33,6 +34,16 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from baselines.runtime import isolated_global_rngs, stdout_to_log
 from rrnvp.base import ThresholdLabelsMixin
 from rrnvp.detector import TrainingDivergedError
+from rrnvp.params import (
+    Constraint,
+    Param,
+    constraints_of,
+    integer,
+    none_or,
+    one_of,
+    real,
+    validate_params,
+)
 from rrnvp.runtime import ThreadBudget, derive_seed, resolve_device
 
 logger = logging.getLogger(__name__)
@@ -50,38 +61,30 @@ class RunContext:
     verbose: int
 
 
-@dataclass(frozen=True)
-class ParamCheck:
-    """A constraint on one parameter: ``accepts(value)`` is true, else ``description`` says why."""
-
-    accepts: Callable[[Any], bool]
-    description: str
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-
-
-POSITIVE_INT = ParamCheck(lambda v: _is_int(v) and v >= 1, "an integer >= 1")
-NON_NEGATIVE_INT = ParamCheck(lambda v: _is_int(v) and v >= 0, "an integer >= 0")
-POSITIVE_REAL = ParamCheck(lambda v: _is_real(v) and v > 0, "a finite real number > 0")
-NON_NEGATIVE_REAL = ParamCheck(lambda v: _is_real(v) and v >= 0, "a finite real number >= 0")
-UNIT_INTERVAL_OPEN_RIGHT = ParamCheck(lambda v: _is_real(v) and 0 <= v < 1, "a number in [0, 1)")
-BOOL = ParamCheck(lambda v: isinstance(v, bool | np.bool_), "a bool")
-
 #: Values of the ``input_scaling`` parameter every spec declares: the per-method preprocessing
 #: the adapter fits on the training data (sklearn's ``StandardScaler`` / ``MinMaxScaler``, whose
 #: constant features are centred / shifted to 0 and never divided by 0) or none.
 INPUT_SCALINGS = ("none", "standard", "minmax")
-INPUT_SCALING = ParamCheck(
-    lambda v: isinstance(v, str) and v in INPUT_SCALINGS, f"one of {list(INPUT_SCALINGS)}"
-)
+INPUT_SCALING = one_of(*INPUT_SCALINGS)
 #: Spec parameters the adapter consumes itself; they never reach ``build_kwargs``.
 ADAPTER_PARAMS = ("input_scaling",)
+
+#: The parameters every baseline takes besides its spec's (documented in full on
+#: :class:`BaselineDetector`).
+COMMON_PARAMS: Mapping[str, Param] = MappingProxyType(
+    {
+        "contamination": Param(
+            0.1, real(gt=0, le=0.5), "Expected anomaly fraction; sets threshold_ only."
+        ),
+        "n_threads": Param(1, none_or(integer(ge=1)), "Thread budget of fit and scoring."),
+        "random_state": Param(
+            None, None, "Seed of everything random in the model (checked by derive_seed)."
+        ),
+        "verbose": Param(0, integer(ge=0), "0: silent; >= 1: the model's progress, logged."),
+    }
+)
+#: The common parameter of the torch baselines (``BaselineSpec.has_device``).
+DEVICE_PARAM = Param("auto", None, "Torch device, resolved in fit (checked by resolve_device).")
 
 
 def fit_input_scaler(kind: str, X: np.ndarray) -> StandardScaler | MinMaxScaler | None:
@@ -139,14 +142,14 @@ class BaselineSpec:
         One-line description for the generated class docstring.
     model_class : type
         The wrapped implementation (PyOD, scikit-learn or :mod:`baselines`' own).
-    defaults : Mapping[str, Any]
-        The baseline's own parameters with the authors' values (unstated ones: the library's),
-        including ``input_scaling`` (see :data:`INPUT_SCALINGS`), which the adapter applies.
-    param_docs : Mapping[str, str]
-        One line per parameter in ``defaults``, including where its default comes from.
+    params : Mapping[str, rrnvp.params.Param]
+        The baseline's own parameters: each one's default (the authors' value; unstated ones:
+        the library's), constraint (checked in ``fit`` before the model is built; None: left to
+        the wrapped library) and a line saying where the default comes from. Includes
+        ``input_scaling`` (see :data:`INPUT_SCALINGS`), which the adapter applies.
     build_kwargs : callable
-        ``(params, context) -> kwargs`` of ``model_class``; ``params`` holds ``defaults``' keys
-        except :data:`ADAPTER_PARAMS`.
+        ``(params, context) -> kwargs`` of ``model_class``; ``params`` holds the values of
+        ``params``' keys except :data:`ADAPTER_PARAMS`.
     anomaly_scores : callable
         ``(fitted model, X) -> scores``, higher = more anomalous.
     training_scores : callable or None
@@ -156,8 +159,6 @@ class BaselineSpec:
         The model runs torch code: fork and seed torch's RNGs around it.
     has_device : bool
         The detector takes a ``device`` parameter.
-    checks : Mapping[str, ParamCheck]
-        Constraints checked in ``fit`` before the model is built.
     overflow_dtype : {"float32", "float64"} or None
         Precision in which the model squares its inputs (float32 networks; float64 distances
         and RBF kernels). Inputs whose squared distances would overflow it (after the input
@@ -168,15 +169,33 @@ class BaselineSpec:
     name: str
     summary: str
     model_class: type
-    defaults: Mapping[str, Any]
-    param_docs: Mapping[str, str]
+    params: Mapping[str, Param]
     build_kwargs: Callable[[Mapping[str, Any], RunContext], dict[str, Any]]
     anomaly_scores: Callable[[Any, np.ndarray], np.ndarray]
     training_scores: Callable[[Any, np.ndarray], np.ndarray] | None = None
     uses_torch: bool = False
     has_device: bool = False
-    checks: Mapping[str, ParamCheck] = field(default_factory=dict)
     overflow_dtype: str | None = None
+
+    @property
+    def defaults(self) -> Mapping[str, Any]:
+        """Parameter name -> default, of :attr:`params` (read-only)."""
+        return MappingProxyType({name: param.default for name, param in self.params.items()})
+
+    @property
+    def param_docs(self) -> Mapping[str, str]:
+        """Parameter name -> documentation, of :attr:`params` (read-only)."""
+        return MappingProxyType({name: param.doc for name, param in self.params.items()})
+
+    @property
+    def common_params(self) -> dict[str, Param]:
+        """:data:`COMMON_PARAMS`, plus ``device`` (:data:`DEVICE_PARAM`) when ``has_device``."""
+        return {**COMMON_PARAMS, **({"device": DEVICE_PARAM} if self.has_device else {})}
+
+    def all_params(self) -> dict[str, Param]:
+        """The detector's parameters, in the order of its ``__init__``: :attr:`params`, then
+        :attr:`common_params`."""
+        return {**self.params, **self.common_params}
 
     def build(self, params: Mapping[str, Any], context: RunContext) -> Any:
         """An unfitted instance of ``model_class`` for these parameters."""
@@ -229,38 +248,18 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
     """
 
     spec: ClassVar[BaselineSpec]
-    _COMMON_DEFAULTS: ClassVar[dict[str, Any]] = {
-        "contamination": 0.1,
-        "n_threads": 1,
-        "random_state": None,
-        "verbose": 0,
-    }
+    #: What each parameter must be (None: checked where it is used), from the spec's and the
+    #: common declarations; set by :func:`detector_class`.
+    _constraints: ClassVar[Mapping[str, Constraint | None]]
 
     # ------------------------------------------------------------------ validation
     def _model_params(self) -> dict[str, Any]:
         return {
-            name: getattr(self, name) for name in self.spec.defaults if name not in ADAPTER_PARAMS
+            name: getattr(self, name) for name in self.spec.params if name not in ADAPTER_PARAMS
         }
 
     def _validate_params(self) -> None:
-        contamination = self.contamination
-        if not _is_real(contamination) or not 0.0 < contamination <= 0.5:
-            raise ValueError(f"contamination must be in (0, 0.5], got {contamination!r}")
-        if self.n_threads is not None and not POSITIVE_INT.accepts(self.n_threads):
-            raise ValueError(f"n_threads must be None or an integer >= 1, got {self.n_threads!r}")
-        if not NON_NEGATIVE_INT.accepts(self.verbose):
-            raise ValueError(f"verbose must be an integer >= 0, got {self.verbose!r}")
-        if not INPUT_SCALING.accepts(self.input_scaling):
-            raise ValueError(
-                f"{self.spec.name}: input_scaling must be {INPUT_SCALING.description}, got "
-                f"{self.input_scaling!r}"
-            )
-        for name, check in self.spec.checks.items():
-            value = getattr(self, name)
-            if not check.accepts(value):
-                raise ValueError(
-                    f"{self.spec.name}: {name} must be {check.description}, got {value!r}"
-                )
+        validate_params(self._constraints, self.get_params(deep=False), caller=self.spec.name)
 
     def _validate_X(self, X: Any, *, reset: bool) -> np.ndarray:
         return validate_data(
@@ -432,11 +431,16 @@ class BaselineDetector(ThresholdLabelsMixin, BaseEstimator):
         return -self.decision_function(X)
 
 
+def input_scaling(default: str, reason: str) -> Param:
+    """The ``input_scaling`` declaration every spec makes: its default and the reason for it."""
+    return Param(default, INPUT_SCALING, reason)
+
+
 def _class_doc(spec: BaselineSpec) -> str:
     lines = [spec.summary, "", "    Parameters", "    ----------"]
-    for name, default in spec.defaults.items():
-        lines.append(f"    {name} : default={default!r}")
-        lines.append(f"        {spec.param_docs[name]}")
+    for name, param in spec.params.items():
+        lines.append(f"    {name} : default={param.default!r}")
+        lines.append(f"        {param.doc}")
     lines.append("")
     common = "``contamination``, ``n_threads``, ``random_state``, ``verbose``"
     if spec.has_device:
@@ -453,22 +457,24 @@ def detector_class(spec: BaselineSpec, class_name: str, module: str) -> type[Bas
     ones, and only stores them, so ``get_params``, ``set_params``, ``clone`` and ``repr`` work as
     for any scikit-learn estimator. ``module`` must be the module that binds the class to
     ``class_name`` (so that detectors pickle).
+
+    Raises
+    ------
+    ValueError
+        When the spec does not declare ``input_scaling`` (with :func:`input_scaling`) or one of
+        its parameters takes the name of a common one.
     """
-    if not INPUT_SCALING.accepts(spec.defaults.get("input_scaling")):
+    declared = spec.params.get("input_scaling")
+    if declared is None or declared.constraint is not INPUT_SCALING:
         raise ValueError(
-            f"{spec.name}: the spec must declare its input_scaling (and why), "
-            f"{INPUT_SCALING.description}"
+            f"{spec.name}: the spec must declare its input_scaling and why, with "
+            "baselines.adapter.input_scaling(default, reason)"
         )
-    missing_docs = set(spec.defaults) - set(spec.param_docs)
-    if missing_docs:
-        raise ValueError(f"{spec.name}: parameters without documentation: {sorted(missing_docs)}")
-    common = dict(BaselineDetector._COMMON_DEFAULTS)
-    if spec.has_device:
-        common["device"] = "auto"
-    clash = set(spec.defaults) & set(common)
+    clash = set(spec.params) & set(spec.common_params)
     if clash:
         raise ValueError(f"{spec.name}: parameters {sorted(clash)} clash with the common ones")
-    defaults = {**spec.defaults, **common}
+    params = spec.all_params()
+    defaults = {name: param.default for name, param in params.items()}
     keyword = inspect.Parameter.KEYWORD_ONLY
     signature = inspect.Signature(
         [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
@@ -491,5 +497,11 @@ def detector_class(spec: BaselineSpec, class_name: str, module: str) -> type[Bas
     return type(
         class_name,
         (BaselineDetector,),
-        {"__init__": __init__, "__doc__": _class_doc(spec), "__module__": module, "spec": spec},
+        {
+            "__init__": __init__,
+            "__doc__": _class_doc(spec),
+            "__module__": module,
+            "spec": spec,
+            "_constraints": MappingProxyType(constraints_of(params)),
+        },
     )
