@@ -95,6 +95,18 @@ def _pyod_deep_kwargs(p: Mapping[str, Any], c: RunContext) -> dict[str, Any]:
     }
 
 
+def _torch_network_spec(**fields: Any) -> BaselineSpec:
+    """The spec of a torch network baseline: a ``device`` parameter, float32 inputs and PyOD-style
+    scores (``decision_function``, higher = more anomalous)."""
+    return BaselineSpec(
+        **fields,
+        anomaly_scores=_pyod_scores,
+        uses_torch=True,
+        overflow_dtype="float32",
+        has_device=True,
+    )
+
+
 # ------------------------------------------------------------------- shared declarations
 #: The authors fed the baselines that have an ODDS script their min-max scaled features
 #: (``data_process.py``, ``RealDataset``), which the project's ODDS split already provides.
@@ -135,7 +147,7 @@ _PYOD_PREPROCESSING = Param(
 # ---------------------------------------------------------------------------------------- AE
 # The authors' own ODDS autoencoder (train_ae.py with models/AE_Coteaching.py;
 # baselines/authors_nets.py), last epoch.
-AE_SPEC = BaselineSpec(
+AE_SPEC = _torch_network_spec(
     name="ae",
     summary="Autoencoder baseline, the authors' ODDS network (d-256-256-10-256-256-d, LeakyReLU "
     "0.1, dropout 0.5, Sigmoid output): score = squared reconstruction error.",
@@ -160,10 +172,6 @@ AE_SPEC = BaselineSpec(
         "input_scaling": _MINMAX_INPUTS,
     },
     build_kwargs=_authors_kwargs,
-    anomaly_scores=_pyod_scores,
-    uses_torch=True,
-    overflow_dtype="float32",
-    has_device=True,
 )
 
 
@@ -178,7 +186,7 @@ def _ae_pyod_kwargs(p: Mapping[str, Any], c: RunContext) -> dict[str, Any]:
     }
 
 
-AE_PYOD_SPEC = BaselineSpec(
+AE_PYOD_SPEC = _torch_network_spec(
     name="ae_pyod",
     summary="Autoencoder baseline (PyOD ``AutoEncoder``, whole-matrix batching): anomaly score = "
     "reconstruction error.",
@@ -206,10 +214,6 @@ AE_PYOD_SPEC = BaselineSpec(
         ),
     },
     build_kwargs=_ae_pyod_kwargs,
-    anomaly_scores=_pyod_scores,
-    uses_torch=True,
-    overflow_dtype="float32",
-    has_device=True,
 )
 
 
@@ -233,7 +237,7 @@ def _vae_kwargs(p: Mapping[str, Any], c: RunContext) -> dict[str, Any]:
     }
 
 
-VAE_SPEC = BaselineSpec(
+VAE_SPEC = _torch_network_spec(
     name="vae",
     summary="Variational autoencoder baseline (PyOD ``VAE``, whole-matrix batching): score = "
     "reconstruction error.",
@@ -264,10 +268,6 @@ VAE_SPEC = BaselineSpec(
         ),
     },
     build_kwargs=_vae_kwargs,
-    anomaly_scores=_pyod_scores,
-    uses_torch=True,
-    overflow_dtype="float32",
-    has_device=True,
 )
 
 
@@ -275,7 +275,7 @@ VAE_SPEC = BaselineSpec(
 # The authors' own ODDS Deep SVDD (trainSVDD.py with models/SVDD.py; baselines/authors_nets.py),
 # last epoch. The optimiser settings are PyOD 3.6 ``DeepSVDD``'s defaults (Adam, lr 1e-4,
 # batch 32, weight decay 5e-7).
-DEEP_SVDD_SPEC = BaselineSpec(
+DEEP_SVDD_SPEC = _torch_network_spec(
     name="deep_svdd",
     summary="Deep SVDD baseline, the authors' ODDS network (bias-free d-128-128-10, LeakyReLU 0.1, "
     "dropout 0.5, AE pre-trained): score = squared distance to the centre.",
@@ -309,10 +309,6 @@ DEEP_SVDD_SPEC = BaselineSpec(
         "input_scaling": _MINMAX_INPUTS,
     },
     build_kwargs=_authors_kwargs,
-    anomaly_scores=_pyod_scores,
-    uses_torch=True,
-    overflow_dtype="float32",
-    has_device=True,
 )
 
 
@@ -320,7 +316,7 @@ DEEP_SVDD_SPEC = BaselineSpec(
 # until the authors' network was rebuilt (bit-identical to it). PyOD's DeepSVDD has no
 # autoencoder pre-training, keeps the best-training-loss epoch and forces a ReLU on the
 # representation; see that module.
-DEEP_SVDD_RUFF_SPEC = BaselineSpec(
+DEEP_SVDD_RUFF_SPEC = _torch_network_spec(
     name="deep_svdd_ruff",
     summary="Deep SVDD baseline after Ruff et al. (one-class, AE pre-trained): score = squared "
     "distance to centre.",
@@ -351,10 +347,6 @@ DEEP_SVDD_RUFF_SPEC = BaselineSpec(
         ),
     },
     build_kwargs=_authors_kwargs,
-    anomaly_scores=_pyod_scores,
-    uses_torch=True,
-    overflow_dtype="float32",
-    has_device=True,
 )
 
 
