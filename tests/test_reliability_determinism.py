@@ -20,7 +20,8 @@ from reproduce.backends import LokyBackend, SequentialBackend
 from reproduce.runner import run_grid
 from reproduce.spec import ORACLE_CONTAMINATION, RunSpec, canonical_json, run_id
 from reproduce.store import RunStore
-from reproduce.testing import register_toys, unregister_toys
+
+pytestmark = pytest.mark.usefixtures("toys")
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +39,6 @@ TINY_METHODS = {
     "IF": {"n_estimators": 20},
 }
 RUN_ID_EXAMPLES = 150
-
-
-@pytest.fixture(autouse=True)
-def toys():
-    register_toys()
-    yield
-    unregister_toys()
 
 
 def test_every_method_gives_identical_aucs_in_two_runs_in_different_processes(tmp_path):

@@ -20,8 +20,10 @@ from reproduce.backends import SequentialBackend
 from reproduce.runner import run_grid
 from reproduce.spec import RunSpec
 from reproduce.store import RunStore
-from reproduce.testing import load_toy_split, register_toys, unregister_toys
+from reproduce.testing import load_toy_split
 from rrnvp import RealNVP, TrainingDivergedError
+
+pytestmark = pytest.mark.usefixtures("toys")
 
 N_TRAIN, BATCH_SIZE = 200, 32  # the toy split's training size; 6 full batches per epoch
 ABSURD_FLOW = {
@@ -32,13 +34,6 @@ ABSURD_FLOW = {
     "learning_rate": 1e20,
 }
 _WHERE = re.compile(r"at epoch (\d+), step (\d+) \(global step (\d+)\)")
-
-
-@pytest.fixture(autouse=True)
-def toys():
-    register_toys()
-    yield
-    unregister_toys()
 
 
 def run_one(spec: RunSpec, store: RunStore):

@@ -22,8 +22,10 @@ import pytest
 
 from reproduce import all as run_all
 from reproduce.store import RunRecord, RunStore
-from reproduce.testing import TOY_DATASETS, register_toys, unregister_toys
+from reproduce.testing import TOY_DATASETS
 from tests.runner_cli import ROOT, runner_command, runner_env, toy_grid_config
+
+pytestmark = pytest.mark.usefixtures("toys")
 
 HAS_PROC = Path("/proc/self/stat").exists()
 
@@ -94,13 +96,6 @@ def living(members: dict[int, str]) -> dict[int, str]:
 
 def parse_time(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp)
-
-
-@pytest.fixture(autouse=True)
-def toys():
-    register_toys()
-    yield
-    unregister_toys()
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,9 @@ import pytest
 
 from reproduce import all as run_all
 from reproduce import report
-from reproduce.testing import register_toys, unregister_toys
 from tests.runner_cli import ROOT, runner_command, runner_env
+
+pytestmark = pytest.mark.usefixtures("toys")
 
 CONFIG = """
 [experiments.toy-table]
@@ -21,13 +22,6 @@ seeds = [0, 1]
 methods = ["Toy", "ToyIF"]
 reference_method = "Toy"
 """
-
-
-@pytest.fixture(autouse=True)
-def toys():
-    register_toys()
-    yield
-    unregister_toys()
 
 
 @pytest.fixture()

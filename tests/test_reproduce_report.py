@@ -19,21 +19,20 @@ from reproduce.spec import package_version
 from reproduce.stats import critical_difference, friedman, wilcoxon_against
 from reproduce.store import RunRecord, RunStore
 from reproduce.tables import average_ranks, compare_with_paper, read_paper_auc
-from reproduce.testing import ToyFactory, register_toys, unregister_toys
+from reproduce.testing import ToyFactory
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER_DIR = ROOT / "results" / "paper"
 
 
 @pytest.fixture(autouse=True)
-def toys():
-    register_toys()
+def more_toy_methods(toys):
+    """ToyB and ToyC beside the shared toys (the ``toys`` fixture of conftest.py)."""
     for name in ("ToyB", "ToyC"):
         register_method(name, ToyFactory(), {"noise": 0.2}, replace=True)
     yield
     for name in ("ToyB", "ToyC"):
         unregister_method(name)
-    unregister_toys()
 
 
 # ---------------------------------------------------------------------- ranks and flags

@@ -16,7 +16,8 @@ from reproduce.report import REPORT_KINDS, ReportBuilder, ReportKind, SectionCon
 from reproduce.report.kinds import BUILTIN_KINDS, ReportKindRegistry, register_report_kind
 from reproduce.runner import run_grid
 from reproduce.store import RunStore
-from reproduce.testing import register_toys, unregister_toys
+
+pytestmark = pytest.mark.usefixtures("toys")
 
 KINDS_DIR = Path(reproduce.report.__file__).parent / "kinds"
 
@@ -28,13 +29,6 @@ datasets = ["toy-a"]
 seeds = [0]
 methods = ["Toy"]
 """
-
-
-@pytest.fixture(autouse=True)
-def toys():
-    register_toys()
-    yield
-    unregister_toys()
 
 
 @pytest.fixture()

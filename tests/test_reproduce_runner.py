@@ -21,14 +21,9 @@ from reproduce.execute import resolve_params
 from reproduce.runner import run_grid
 from reproduce.spec import ORACLE_CONTAMINATION, ORACLE_DATASET_CONTAMINATION, RunSpec
 from reproduce.store import RunStore
-from reproduce.testing import TOY_DATASETS, register_toys, unregister_toys
+from reproduce.testing import TOY_DATASETS
 
-
-@pytest.fixture(autouse=True)
-def toys():
-    register_toys()
-    yield
-    unregister_toys()
+pytestmark = pytest.mark.usefixtures("toys")
 
 
 def grid(methods=("Toy",), seeds=(0, 1), datasets=TOY_DATASETS, **params) -> list[RunSpec]:
