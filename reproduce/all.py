@@ -115,8 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--check",
         metavar="CSV",
         help="after running, compare every selected run's ROC-AUC with this reference file "
-        "(columns dataset, method, seed, auc_roc; e.g. results/regression/reference.csv or "
-        "results/table1.csv); exit status 3 when a cell is missing or outside --tolerance",
+        "(columns dataset, method, seed, roc_auc, or its legacy name auc_roc; e.g. "
+        "results/regression/reference.csv or results/table1.csv); exit status 3 when a cell is "
+        "missing or outside --tolerance",
     )
     group.add_argument(
         "--tolerance",

@@ -1,7 +1,9 @@
 """AUC regression checks: compare stored runs with pinned reference values.
 
 A reference file is a long-format CSV with at least the columns ``dataset``, ``method``, ``seed``
-and ``auc_roc`` (``results/regression/reference.csv``, or the committed ``results/table1.csv``).
+and ``roc_auc`` (``results/regression/reference.csv``, or the committed ``results/table1.csv``);
+a file written before issue 18, whose column is ``auc_roc``, is read as well
+(:func:`reproduce.results.read_legacy_auc_column`).
 Every selected run must be in the store, finished, and within ``tolerance`` of its reference
 value; anything else is reported with dataset, method, seed, expected and actual value.
 """
@@ -13,7 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-REFERENCE_COLUMNS = ("dataset", "method", "seed", "auc_roc")
+from reproduce.results import AUC_COLUMN, read_legacy_auc_column
+
+REFERENCE_COLUMNS = ("dataset", "method", "seed", AUC_COLUMN)
 
 #: Default tolerance on |actual - expected| ROC-AUC; see results/regression/README.md for the
 #: measurement behind it.
@@ -41,11 +45,14 @@ class CheckReport:
 
 
 def load_reference(path: str | Path) -> pd.DataFrame:
-    """Read a reference CSV; a missing file or column is a ``ValueError`` naming it."""
+    """Read a reference CSV; a missing file or column is a ``ValueError`` naming it.
+
+    A legacy ``auc_roc`` column is read as ``roc_auc`` (with a warning).
+    """
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"reference file {path} does not exist")
-    frame = pd.read_csv(path)
+    frame = read_legacy_auc_column(pd.read_csv(path), path)
     missing = [c for c in REFERENCE_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"reference file {path} lacks the column(s) {missing}")
@@ -78,7 +85,7 @@ def compare(runs: pd.DataFrame, reference: pd.DataFrame, tolerance: float) -> Ch
     if not tolerance >= 0:
         raise ValueError(f"tolerance must be >= 0, got {tolerance}")
     expected = {
-        (row.dataset, row.method, int(row.seed)): float(row.auc_roc)
+        (row.dataset, row.method, int(row.seed)): float(row.roc_auc)
         for row in reference.itertuples(index=False)
     }
     report = CheckReport()
@@ -106,7 +113,7 @@ def compare(runs: pd.DataFrame, reference: pd.DataFrame, tolerance: float) -> Ch
 def reference_rows(runs: pd.DataFrame) -> pd.DataFrame:
     """Finished runs as a reference table (for writing a new reference file)."""
     done = runs[runs["status"] == "done"]
-    table = done[["dataset", "method", "seed", "roc_auc"]].rename(columns={"roc_auc": "auc_roc"})
+    table = done[list(REFERENCE_COLUMNS)]
     return table.drop_duplicates(["dataset", "method", "seed"]).sort_values(
         ["dataset", "method", "seed"]
     )

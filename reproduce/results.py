@@ -9,13 +9,23 @@ says where each found run was read (``store`` or ``csv``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from os import PathLike
 
 import numpy as np
 import pandas as pd
 
 from reproduce.config import GridPoint
 from reproduce.store import RunRecord
+
+logger = logging.getLogger(__name__)
+
+#: The ROC-AUC column of every table and CSV: scikit-learn's name, as in the run records.
+AUC_COLUMN = "roc_auc"
+#: Its name in the results and reference CSVs written before issue 18; still read, as
+#: :data:`AUC_COLUMN` (:func:`read_legacy_auc_column`).
+LEGACY_AUC_COLUMN = "auc_roc"
 
 RUN_COLUMNS = [
     "experiment",
@@ -93,7 +103,7 @@ def _csv_row(row: dict, results: pd.DataFrame) -> dict:
     """Fill a grid point's row from its line of a committed results CSV (a finished run)."""
     found = results.loc[row["run_id"]]
     row["status"] = "done"
-    row["roc_auc"] = found["auc_roc"]
+    row["roc_auc"] = found[AUC_COLUMN]
     row["source"] = "csv"
     for column in (
         "average_precision", "fit_seconds", "score_seconds", "n_train", "n_features", "git_commit",
@@ -159,18 +169,48 @@ def auc_matrix(
 
 
 #: Columns of the committed long-format ``<experiment>.csv`` files that :func:`csv_run_rows` needs.
-RESULTS_CSV_COLUMNS = ("run_id", "auc_roc")
+RESULTS_CSV_COLUMNS = ("run_id", AUC_COLUMN)
+
+
+def read_legacy_auc_column(frame: pd.DataFrame, path: str | PathLike) -> pd.DataFrame:
+    """``frame`` (read from ``path``) with a legacy ``auc_roc`` column renamed ``roc_auc``.
+
+    Results CSVs (``<experiment>.csv``) and ``--check`` reference files written before issue 18
+    name the ROC-AUC column ``auc_roc``. They are read as if it were ``roc_auc``, with a
+    warning that asks to rename it; the file itself is left alone.
+
+    Raises
+    ------
+    ValueError
+        When the file has both columns (which one holds the AUC is unknown).
+    """
+    if LEGACY_AUC_COLUMN not in frame.columns:
+        return frame
+    if AUC_COLUMN in frame.columns:
+        raise ValueError(
+            f"{path}: has both {AUC_COLUMN!r} and its legacy name {LEGACY_AUC_COLUMN!r}; "
+            f"keep one of them"
+        )
+    logger.warning(
+        "%s: column %r read as %r (its name before issue 18); rename it in the file",
+        path,
+        LEGACY_AUC_COLUMN,
+        AUC_COLUMN,
+    )
+    return frame.rename(columns={LEGACY_AUC_COLUMN: AUC_COLUMN})
 
 
 def read_results_csv(path) -> pd.DataFrame:
     """A committed ``<experiment>.csv`` (one row per finished run), indexed by ``run_id``.
+
+    A legacy ``auc_roc`` column is read as ``roc_auc`` (:func:`read_legacy_auc_column`).
 
     Raises
     ------
     ValueError
         When a required column is missing or a run id appears twice.
     """
-    frame = pd.read_csv(path)
+    frame = read_legacy_auc_column(pd.read_csv(path), path)
     missing = [c for c in RESULTS_CSV_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing}; is it a results CSV?")
@@ -223,8 +263,9 @@ def merged_run_rows(
 
 def read_results_csv_text(path) -> pd.DataFrame:
     """A committed ``<experiment>.csv`` as text: every cell a string exactly as written (empty
-    for an empty cell), so rows copied from it are written back unchanged."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for an empty cell), so rows copied from it are written back unchanged (a legacy ``auc_roc``
+    column under its current name, :func:`read_legacy_auc_column`)."""
+    frame = read_legacy_auc_column(pd.read_csv(path, dtype=str, keep_default_na=False), path)
     if "run_id" not in frame.columns:
         raise ValueError(f"{path}: missing column 'run_id'; is it a results CSV?")
     return frame

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -23,7 +24,7 @@ def runs_frame(rows):
 def test_compare_names_dataset_method_seed_expected_and_actual():
     reference = pd.DataFrame(
         [("glass", "IF", 0, 0.70), ("glass", "LOF", 0, 0.80), ("pima", "IF", 1, 0.66)],
-        columns=["dataset", "method", "seed", "auc_roc"],
+        columns=["dataset", "method", "seed", "roc_auc"],
     )
     runs = runs_frame(
         [
@@ -50,14 +51,28 @@ def test_reference_round_trip_and_errors(tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         load_reference(tmp_path / "missing.csv")
     (tmp_path / "bad.csv").write_text("dataset,method,seed\nglass,IF,0\n")
-    with pytest.raises(ValueError, match="auc_roc"):
+    with pytest.raises(ValueError, match="roc_auc"):
         load_reference(tmp_path / "bad.csv")
+
+
+def test_a_reference_with_the_legacy_auc_roc_column_is_read(tmp_path, caplog):
+    """Reference files written before issue 18 name the AUC column ``auc_roc``."""
+    path = tmp_path / "old.csv"
+    path.write_text("dataset,method,seed,auc_roc\nglass,IF,0,0.7\n")
+    with caplog.at_level(logging.WARNING, logger="reproduce.results"):
+        reference = load_reference(path)
+    assert list(reference.columns) == ["dataset", "method", "seed", "roc_auc"]
+    assert "'auc_roc' read as 'roc_auc'" in caplog.text
+    assert compare(runs_frame([("glass", "IF", 0, "done", 0.7)]), reference, tolerance=0).ok
+    path.write_text("dataset,method,seed,auc_roc,roc_auc\nglass,IF,0,0.7,0.7\n")
+    with pytest.raises(ValueError, match="both"):
+        load_reference(path)
 
 
 def test_committed_reference_covers_the_regression_config():
     reference = load_reference(REFERENCE)
     assert len(reference) == 4 * 5 * 2
-    assert reference["auc_roc"].between(0, 1).all()
+    assert reference["roc_auc"].between(0, 1).all()
 
 
 @pytest.mark.skipif(not os.environ.get("RRNVP_DATA"), reason="RRNVP_DATA (ODDS files) not set")

@@ -29,7 +29,7 @@ def test_last_budget_reproduces_the_committed_table1_run():
     rows = list(learning_curve(spec, [5, 20], os.environ["RRNVP_DATA"]))
     assert [r["epochs"] for r in rows] == [5, 20]
     assert [r["steps"] for r in rows] == [5, 20]  # glass: one batch per epoch
-    expected = float(committed.loc[spec.run_id, "auc_roc"])
+    expected = float(committed.loc[spec.run_id, "roc_auc"])
     assert rows[-1]["auc_test"] == pytest.approx(expected, abs=0.01)
     for row in rows:
         assert all(

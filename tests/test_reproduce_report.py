@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from reproduce.backends import SequentialBackend
 from reproduce.config import expand, parse_config
 from reproduce.registry import register_method, unregister_method
 from reproduce.report import ReportBuilder
+from reproduce.results import read_results_csv
 from reproduce.runner import run_grid
 from reproduce.spec import package_version
 from reproduce.stats import critical_difference, friedman, wilcoxon_against
@@ -412,7 +414,7 @@ def test_auto_reads_each_run_from_the_store_else_from_the_results_csv(synthetic_
     # an older spec (a run id the grid no longer has).
     committed["note"] = "kept"
     committed["fit_seconds"] = "0.1000"
-    stale = committed.iloc[[0]].assign(run_id="toy-a__Toy__s0__0000000000000000", auc_roc="0.5")
+    stale = committed.iloc[[0]].assign(run_id="toy-a__Toy__s0__0000000000000000", roc_auc="0.5")
     pd.concat([committed, stale]).to_csv(out / "synth.csv", index=False)
     csv_lines = set((out / "synth.csv").read_text().splitlines())
 
@@ -530,6 +532,43 @@ def test_auto_without_any_stored_run_of_an_experiment_reads_and_keeps_its_csv(
     section = ReportBuilder(fresh, out, paper_dir).section(experiments["synth"])
     assert section.source == "csv" and section.from_sources == {"store": 0, "csv": 17}
     assert (out / "synth.csv").read_bytes() == before
+
+
+def test_a_results_csv_with_the_legacy_auc_roc_column_is_read_and_rewritten_renamed(
+    synthetic_store, tmp_path, caplog
+):
+    """Results CSVs written before issue 18 name the AUC column ``auc_roc``: still read, as
+    ``roc_auc``, with a warning; a rewrite writes the current name, the rows unchanged."""
+    experiments, store, paper_dir = synthetic_store
+    synth = experiments["synth"]
+    out = tmp_path / "out"
+    expected = ReportBuilder(store, out, paper_dir).section(synth).runs  # writes synth.csv
+    header, rows = (out / "synth.csv").read_text().split("\n", 1)
+    assert ",roc_auc," in header
+    (out / "synth.csv").write_text(header.replace(",roc_auc,", ",auc_roc,") + "\n" + rows)
+
+    empty = RunStore(tmp_path / "no-store")
+    with caplog.at_level(logging.WARNING, logger="reproduce.results"):
+        section = ReportBuilder(empty, out, paper_dir, runs_from="csv").section(synth)
+    assert section.from_sources == {"store": 0, "csv": 17}
+    pd.testing.assert_series_equal(section.runs["roc_auc"], expected["roc_auc"])
+    assert "'auc_roc' read as 'roc_auc'" in caplog.text and "rename it" in caplog.text
+
+    fresh = RunStore(tmp_path / "fresh")  # some runs in the store: the CSV is rewritten
+    for point in expand(synth, methods=["Toy"]):
+        fresh.write(synthetic_record(point.spec, 0.6))
+    ReportBuilder(fresh, out, paper_dir).build([synth], command="second")
+    rewritten = (out / "synth.csv").read_text().split("\n", 1)
+    assert rewritten[0] == header
+    copied = [line for line in rewritten[1].splitlines() if "__Toy__" not in line]
+    assert copied and set(copied) <= set(rows.splitlines())
+
+
+def test_a_results_csv_with_both_auc_column_names_is_refused(tmp_path):
+    path = tmp_path / "synth.csv"
+    path.write_text("run_id,roc_auc,auc_roc\nx,0.5,0.6\n")
+    with pytest.raises(ValueError, match="both 'roc_auc' and its legacy name 'auc_roc'"):
+        read_results_csv(path)
 
 
 # ------------------------------------------------------------- protocol comparison

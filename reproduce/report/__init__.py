@@ -6,7 +6,7 @@ Usage::
                                [--out results] [--paper-dir results/paper]
 
 Outputs under ``--out``: ``report.md``, ``<experiment>.csv`` (finished runs, long format, with
-``auc_roc``), ``tables/<experiment>_runs.csv`` (one row per run),
+``roc_auc``), ``tables/<experiment>_runs.csv`` (one row per run),
 ``tables/<experiment>_auc.csv`` (one row per cell, with the paper's value, the difference and
 the flag), ``tables/<experiment>_auc.md`` / ``.tex``, ``tables/<experiment>_ranks.csv``,
 ``tables/<experiment>_wilcoxon.csv`` and ``figures/<experiment>*.png|pdf``; each report kind's

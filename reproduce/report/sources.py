@@ -139,10 +139,10 @@ def write_results_csv(
     variants of the experiment is written once.
     """
     columns = [
-        "dataset", "method", "seed", "sweep_value", "auc_roc", "average_precision",
+        "dataset", "method", "seed", "sweep_value", "roc_auc", "average_precision",
         "fit_seconds", "score_seconds", "n_train", "n_features", "git_commit", "run_id",
     ]  # fmt: skip
-    done = runs[runs["status"] == "done"].rename(columns={"roc_auc": "auc_roc"})
+    done = runs[runs["status"] == "done"]
     # A run shared by variants of one experiment (a method a variant leaves unchanged) is
     # one row, under the first variant that uses it; reading the file back finds it by id.
     done = done.drop_duplicates("run_id")
