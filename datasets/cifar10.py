@@ -1,4 +1,4 @@
-"""CIFAR-10 anomaly detection (Table 2, Figures 5-6; REFERENCE.md section 6).
+"""CIFAR-10 anomaly detection (the paper's Table 2 and Figures 5-6; ``reproduce/protocol.md``).
 
 Twenty datasets, named as in the paper's Table 2: ``<class>-u`` (uniform contamination) and
 ``<class>-c`` (clustered), for the classes airplane, auto, bird, cat, deer, dog, frog, horse,
@@ -25,14 +25,15 @@ Splits for normal class ``c`` (``load_split(name, seed, ratio=0.1, ...)``):
   test part; stream ``SeedSequence(seed, spawn_key=(c, mode, 1))``). The PCA has then seen the
   test images (unlabelled), as in the authors' code.
 
-Scaling (``scale_features``, REFERENCE.md section 6): the authors min-max scale the PCA features,
-fitted on the contaminated set they build (normals + anomalies, before their 80/20 split). Here,
-with ``test_protocol="balanced"``, each column is min-max scaled with the minimum and maximum of
-the split's training part only, and the same map is applied to the test part (test rows may fall
-outside [0, 1]; they are not clipped); with ``test_protocol="authors_80_20"`` the map is fitted on
-the whole contaminated set (training and test parts pooled), as theirs. A column constant on the
-fitted rows is kept, shifted to 0 (scale 1). The PCA itself is unchanged. ``scale_features=False``
-returns the unscaled PCA features (the splits stored before the option existed).
+Scaling (``scale_features``): the authors min-max scale the PCA features (``CIFARVGGDataset`` of
+their ``data_process.py``), fitted on the contaminated set they build (normals + anomalies, before
+their 80/20 split). Here, with ``test_protocol="balanced"``, each column is min-max scaled with the
+minimum and maximum of the split's training part only, and the same map is applied to the test part
+(test rows may fall outside [0, 1]; they are not clipped); with ``test_protocol="authors_80_20"``
+the map is fitted on the whole contaminated set (training and test parts pooled), as theirs. A
+column constant on the fitted rows is kept, shifted to 0 (scale 1). The PCA itself is unchanged.
+``scale_features=False`` returns the unscaled PCA features (the splits stored before the option
+existed).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """CIFAR-10 images from one of two sources, verified, as one collection of train + test rows.
 
-Sources (REFERENCE.md section 6; ``../shared/data/cifar10-jpeg/README.md``):
+Sources (``reproduce/protocol.md``, CIFAR-10 features; the JPEG copy's own ``README.md``):
 
 - ``torchvision``: the original ``cifar-10-python`` batches through :class:`torchvision.datasets.
   CIFAR10` (md5-checked by torchvision), under ``<data root>/cifar-10-batches-py``; downloaded

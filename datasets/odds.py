@@ -1,8 +1,9 @@
 """The 16 ODDS benchmark datasets of Table 1 (Rayana 2016, http://odds.cs.stonybrook.edu/).
 
 Each registry entry is the original ODDS MATLAB file ``odds/<name>.mat`` (keys ``X`` and ``y``,
-``y`` = 1 for outliers) with its sha256, size, shape and outlier count; provenance in
-``../shared/data/odds/SOURCES.md``. Names are the ODDS file names; the paper's spelling
+``y`` = 1 for outliers) with its sha256, size, shape and outlier count; the files are the ODDS
+downloads byte for byte, also kept in the git history of PyOD (``yzhao062/pyod``,
+``notebooks/data/``). Names are the ODDS file names; the paper's spelling
 (``mammo``) is an alias. Loading verifies the file's hash, then its shape and outlier count,
 and returns float64 ``X`` (letter/satellite are stored as uint8, shuttle as int16) and int ``y``.
 """
@@ -30,7 +31,7 @@ _PYOD_MIRROR = (
     "https://raw.githubusercontent.com/yzhao062/pyod/"
     "ef6d5e8dc828615f498286c1d6a22cbd02fd4cd2/notebooks/data/{name}.mat"
 )
-"""pyod commit ef6d5e8 serves all 16 files byte-for-byte (SOURCES.md)."""
+"""pyod commit ef6d5e8 serves all 16 files byte-for-byte (the same sha256 as the ODDS links)."""
 
 _NEWER_DROPBOX = {
     "mammography": "https://www.dropbox.com/scl/fi/x36bm1kj7atqrd2/mammography.mat"

@@ -1,4 +1,4 @@
-"""The paper's synthetic two-moons data (Figures 1-3, REFERENCE.md section 7).
+"""The paper's synthetic two-moons data (Figures 1-3; the authors' ``TwoMoonExperiment.py``).
 
 10,000 points of scikit-learn's ``make_moons(noise=0.1)`` (label 0) plus 500 anomalies (label 1,
 contamination 500/10,500 = 0.048):

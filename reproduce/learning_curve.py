@@ -14,7 +14,8 @@ stored one). One JSON line per (method, budget): the mean negative log-likelihoo
 normals and anomalies and of the test normals and anomalies, and the train and test ROC-AUC.
 
 This explains results; it never selects them. The reproduction always uses the last model of the
-configured training (REFERENCE §4): nothing here feeds back into a run or the report.
+configured training (``reproduce/protocol.md``, Training): nothing here feeds back into a run or
+the report.
 """
 
 from __future__ import annotations

@@ -146,7 +146,8 @@ class BaselineFactory:
 
 
 #: Shared by the three flows. ``coupling_form`` / ``masks``: the authors' data -> latent map
-#: z = (x - t) * exp(-s) over partitioning masks (REFERENCE §1); recorded in every flow run.
+#: z = (x - t) * exp(-s) over partitioning masks (``reproduce/protocol.md``); recorded in every
+#: flow run.
 _FLOW_TRAINING = {
     "epochs": 20,
     "batch_size": 128,

@@ -17,7 +17,7 @@ DAGGER = "†"
 #: A baseline's mean AUC over datasets is "within" the paper's (or a published benchmark's) when
 #: the two means differ by at most this much (the criterion of issue #16).
 FIDELITY_TOLERANCE = 0.03
-#: Runs behind each of the paper's mean ± std cells (5 seeds, REFERENCE §5).
+#: Runs behind each of the paper's mean ± std cells (5 seeds, ``results/paper/README.md``).
 PAPER_RUNS_PER_CELL = 5
 
 

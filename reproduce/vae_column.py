@@ -4,9 +4,10 @@ Usage::
 
     python -m reproduce.vae_column --seeds 0,1,2,3,4 > results/diagnostics/vae_column.jsonl
 
-The authors' ODDS VAE script is missing (REFERENCE §9); on CIFAR-10 they ran PyOD's ``VAE()``
-of their time, PyOD 0.8's Keras model. Our VAE (PyOD 3.6's torch model at the paper's sizes)
-averages 0.83 on Table 1 against the paper's 0.77, with large gaps both ways per dataset. For
+The authors left no ODDS VAE script that runs (``reproduce/protocol.md``, Sources); on CIFAR-10
+they ran PyOD's ``VAE()`` of their time (``trainVAECIFAR.py``), PyOD 0.8's Keras model. Our VAE
+(PyOD 3.6's torch model at the paper's sizes) differs from the paper's Table 1 VAE column in its
+mean and, both ways, per dataset (the figures are in ``results/diagnostics/README.md``). For
 every Table 1 VAE run spec (same split, same seed) this prints one JSON line with the test
 ROC-AUC of
 

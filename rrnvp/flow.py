@@ -1,11 +1,12 @@
 """Real NVP with affine couplings (Dinh et al., 2017), as used by RobustRealNVP.
 
-Architecture (REFERENCE.md §1): ``n_couplings`` affine couplings that alternate two binary masks;
-no permutations, batch-norm or act-norm. For a mask ``m`` (1 = kept) the coupling's scale and
+Architecture (the paper's, as the authors' ``RobustRealNVP.py`` and ``models/RealNVP.py`` build it;
+``reproduce/protocol.md``, Sources): ``n_couplings`` affine couplings that alternate two binary
+masks; no permutations, batch-norm or act-norm. For a mask ``m`` (1 = kept) the coupling's scale and
 translation ``s = s(m * x)``, ``t = t(m * x)`` come from separate MLPs ``d -> h -> ... -> h -> d``
-with LeakyReLU(0.01) between layers; ``s`` ends with ``tanh`` (so ``|s| <= 1``), ``t`` has no
-output activation. Both read the full ``d``-dimensional masked input; only their outputs on the
-transformed dimensions are used. The density is evaluated data -> latent, in one of two forms
+with LeakyReLU(0.01) between layers; ``s`` ends with ``tanh`` (so ``|s| <= 1``), ``t`` has no output
+activation. Both read the full ``d``-dimensional masked input; only their outputs on the transformed
+dimensions are used. The density is evaluated data -> latent, in one of two forms
 (``coupling_form``):
 
 * ``"shift-scale"`` (default; the authors' code):

@@ -31,8 +31,8 @@ TORCH_MODELS = ("ae", "ae_pyod", "vae", "deep_svdd", "deep_svdd_ruff", "so_gaal"
 
 # Enough training for clear anomalies on the easy data set below. SO-GAAL gets *more* epochs than
 # its default: with 2000 points it makes only 4 SGD steps per epoch. The authors' Deep SVDD runs
-# without its dropout here: with dropout 0.5 its test AUC on this set is about 0.73 even after
-# the full default training (measured, seed 0), oriented right but below AUC_BOUND.
+# without its dropout here: with dropout 0.5 it stays below AUC_BOUND on this set even after the
+# full default training, though oriented right (results/README.md).
 FAST = {
     "ae": {"epochs": 20},
     "ae_pyod": {"epochs": 20},
@@ -56,7 +56,8 @@ TINY = {
     "lof": {"n_neighbors": 5},
     "iforest": {"n_estimators": 10},
 }
-# Lower bound on the test AUC on the easy data set (observed: >= 0.99 for every baseline).
+# Lower bound on the test AUC on the easy data set, below what every baseline reaches there
+# (results/README.md), so the test checks orientation and fitting, not a close margin.
 AUC_BOUND = 0.95
 
 

@@ -32,7 +32,7 @@ PAPER_ORDER = [
     "shuttle",
     "glass",
 ]
-# ../shared/data/odds/SOURCES.md, "Data notes for loaders" (0-based column indices).
+# Columns constant over the whole file (0-based indices); no other dataset has any.
 CONSTANT_COLUMNS = {
     "arrhythmia": [14, 62, 64, 78, 126, 127, 134, 136, 138, 140, 146, 151, 152, 159, 199, 259, 269],
     "mnist": [0, 3, 6, 21, 26, 28, 37, 40, 50, 52, 53, 60, 61, 70, 72, 78, 86, 87, 88, 89, 91, 99],

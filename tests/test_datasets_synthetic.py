@@ -1,4 +1,4 @@
-"""Two-moons data of Figures 1-3 (REFERENCE.md section 7)."""
+"""Two-moons data of the paper's Figures 1-3."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ MARGIN = 0.05
 
 def test_robust_flow_beats_real_nvp_on_clustered_anomalies():
     auc = compare(seed=0, epochs=80)
-    # Measured on this 2-core machine: RealNVP 0.842, TrimRealNVP 0.983, RobustRealNVP 1.000.
+    # The margin and the floor are well inside the AUCs measured on the project's machine
+    # (results/README.md), so another machine's rounding does not fail the test.
     assert auc["RobustRealNVP"] > auc["RealNVP"] + MARGIN, auc
     assert auc["RobustRealNVP"] > 0.95, auc

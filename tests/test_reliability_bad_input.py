@@ -70,8 +70,8 @@ DETECTORS: dict[str, Callable[[], object]] = {
         for name, params in TINY_BASELINES.items()
     },
 }
-# Examples per detector (plus the two explicit ones): fewer for the slower torch models; about
-# 25 s for all on two cores.
+# Examples per detector (plus the two explicit ones): fewer for the slower torch models, so that
+# the module stays well under a minute on two cores (results/README.md).
 EXAMPLES = {name: 30 for name in DETECTORS} | {
     "RealNVP": 20,
     "TrimRealNVP": 20,

@@ -409,5 +409,5 @@ def test_baseline_methods_record_their_implementation_and_input_scaling():
     for method in ("VAE", "SO-GAAL", "LOF", "IF"):
         assert params[method] == {"input_scaling": "none"}
     (table2,) = [e for e in load_experiments(["table2"]) if e.name == "table2"]
-    # On CIFAR-10 the authors ran PyOD's OCSVM() on their min-max features (REFERENCE §9).
+    # On CIFAR-10 the authors ran PyOD's OCSVM() on their min-max features (trainOCSVMCIFAR.py).
     assert table2.method_params("OCSVM") == {"input_scaling": "none"}

@@ -58,7 +58,7 @@ def test_ranks_skip_incomplete_datasets():
 
 
 def test_paper_ranks_recomputed_from_its_table1_means():
-    """REFERENCE §5: the paper's own means give these ranks (not the printed row)."""
+    """results/paper/README.md: the paper's own means give these ranks (not the printed row)."""
     paper = read_paper_auc(PAPER_DIR / "table1_odds_auc.csv")
     matrix = paper.pivot_table(index="dataset", columns="method", values="auc_mean")
     assert "mammography" in matrix.index  # the paper's "mammo" is mapped

@@ -249,8 +249,8 @@ def test_the_main_process_prepares_every_grid_without_torch_or_scikit_learn():
     """Preparing the jobs of every experiment loads no numerical stack in the main process.
 
     The workers import torch, scikit-learn and scipy anyway; the main process only needs the
-    registries, and whatever it imports before the first job is submitted is serial time
-    (it was 2.7 s, a tenth of the regression grid's wall time on 2 workers).
+    registries, and whatever it imports before the first job is submitted is serial time that
+    no worker overlaps, a visible share of a short grid's wall time (README.md, Performance).
     """
     code = """
 import sys
