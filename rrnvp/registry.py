@@ -1,7 +1,7 @@
 """One small name -> value registry with one rule set, used by every registry of the suite.
 
 The suite's registries (dataset kinds and datasets in :mod:`datasets.registry`, feature extractors
-in :mod:`datasets.extractors`, methods in :mod:`reproduce.registry`, baselines in
+in :mod:`datasets.cifar10.extractors`, methods in :mod:`reproduce.registry`, baselines in
 :mod:`baselines.registry`) are each a :class:`Registry`, so they behave alike:
 
 - **Registering** a name that is taken (as a name or an alias) is a :class:`DuplicateNameError`

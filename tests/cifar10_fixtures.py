@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from datasets.images import CIFAR10_CLASSES
+from datasets.cifar10.images import CIFAR10_CLASSES
 
 
 def make_tree(root: Path, per_class: dict[str, int], seed: int = 0) -> Path:

@@ -18,10 +18,11 @@ import pytest
 import torch
 
 import datasets
-from datasets import cifar10, extractors, features
-from datasets.extractors import FeatureExtractor, Weights
+from datasets.cifar10 import extractors, features
+from datasets.cifar10 import split as cifar10_split
+from datasets.cifar10.extractors import FeatureExtractor, Weights
+from datasets.cifar10.images import ImageFolderSource
 from datasets.fetch import DatasetFileError
-from datasets.images import ImageFolderSource
 from tests import cifar10_fixtures
 
 PER_CLASS = {"train": 8, "test": 3}
@@ -223,7 +224,7 @@ def test_the_compute_context_reaches_feature_extraction(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(features, "load_features", recording)
-    cifar10._PCA_MEMO.clear()
+    cifar10_split._PCA_MEMO.clear()
     context = datasets.ComputeContext(
         device="cpu", batch_size=3, num_threads=1, progress=False, cache_dir=tmp_path / "a"
     )
@@ -251,14 +252,14 @@ def test_load_dataset_uses_the_registry_defaults(
 ) -> None:
     """``load_dataset``: all images, default extractor and PCA, the JPEG copy under data_dir."""
     pytest.importorskip(extractors.LITE0_PACKAGE)
-    from datasets import images
+    from datasets.cifar10 import images
 
     tree = make_tree(tmp_path / "data" / images.JPEG_COPY_DIR, {"train": 14, "test": 2})
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     monkeypatch.setattr(images, "N_PER_CLASS", {"train": 14, "test": 2})
     digest = ImageFolderSource(tree).load(cache_dir=tmp_path / "c").digest
     monkeypatch.setattr(images, "JPEG_COPY_SHA256", digest)
-    monkeypatch.setattr(cifar10, "PCA_COMPONENTS", 8)
+    monkeypatch.setattr(cifar10_split, "PCA_COMPONENTS", 8)
     X, y = datasets.load_dataset("horse-c", data_dir=tmp_path / "data")
     assert X.shape == (160, 8) and X.dtype == np.float64
     assert y.sum() == 160 - 16
@@ -405,7 +406,7 @@ def test_lite0_features_beat_raw_pixels_in_a_linear_probe(tmp_path: Path) -> Non
     if not root:
         pytest.skip("RRNVP_DATA is not set: no local copy of the CIFAR-10 JPEG folder")
     pytest.importorskip(extractors.LITE0_PACKAGE)
-    images = datasets.images.jpeg_copy_source(root).load()
+    images = datasets.cifar10.images.jpeg_copy_source(root).load()
     rows = np.concatenate(
         [np.flatnonzero(images.labels[: images.n_train] == c)[:40] for c in range(10)]
         + [
@@ -426,5 +427,5 @@ def test_lite0_features_beat_raw_pixels_in_a_linear_probe(tmp_path: Path) -> Non
     feature_accuracy, pixel_accuracy = probe(table.features), probe(pixels)
     assert feature_accuracy > 0.5
     assert feature_accuracy > pixel_accuracy + 0.15, (feature_accuracy, pixel_accuracy)
-    x_split = cifar10.fit_pca(table.features, subset.n_train, 32)[0]
+    x_split = cifar10_split.fit_pca(table.features, subset.n_train, 32)[0]
     assert x_split.shape == (600, 32)

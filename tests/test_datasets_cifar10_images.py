@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from datasets import images
+from datasets.cifar10 import images
+from datasets.cifar10.images import CIFAR10_CLASSES, ImageFolderSource
 from datasets.fetch import DatasetFileError, DatasetUnavailableError
-from datasets.images import CIFAR10_CLASSES, ImageFolderSource
 from tests import cifar10_fixtures
 
 PER_CLASS = {"train": 3, "test": 2}

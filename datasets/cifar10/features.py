@@ -1,9 +1,9 @@
 """Pretrained features of an image collection: extracted in batches, cached on disk.
 
-:func:`extract_features` runs an extractor (:mod:`datasets.extractors`) over every image: uint8
-pixels -> [0, 1] -> bilinear resize to the extractor's input size -> per-channel normalisation ->
-network, a batch at a time, on ``device`` (``"auto"``: CUDA when available, resolved at call time),
-with a tqdm progress bar. Nothing in it is random (networks in eval mode).
+:func:`extract_features` runs an extractor (:mod:`datasets.cifar10.extractors`) over every image:
+uint8 pixels -> [0, 1] -> bilinear resize to the extractor's input size -> per-channel normalisation
+-> network, a batch at a time, on ``device`` (``"auto"``: CUDA when available, resolved at call
+time), with a tqdm progress bar. Nothing in it is random (networks in eval mode).
 
 :func:`load_features` adds the cache: one ``.npz`` file per (image source, extractor, input size,
 weights digest, image digest) under ``<cache_dir>/features`` (default: the user cache directory,
@@ -27,9 +27,9 @@ import torch
 from torch.nn import functional
 from tqdm import tqdm
 
-from datasets.extractors import FeatureExtractor, Weights, get_extractor
+from datasets.cifar10.extractors import FeatureExtractor, Weights, get_extractor
+from datasets.cifar10.images import ImageCollection, default_cache_dir
 from datasets.fetch import DatasetFileError
-from datasets.images import ImageCollection, default_cache_dir
 from rrnvp.files import PathLike, atomic_write
 from rrnvp.runtime import ThreadBudget, resolve_device
 

@@ -1,14 +1,15 @@
-"""CIFAR-10 anomaly detection (the paper's Table 2 and Figures 5-6; ``reproduce/protocol.md``).
+"""The CIFAR-10 datasets and their splits (the paper's Table 2 and Figures 5-6;
+``reproduce/protocol.md``).
 
 Twenty datasets, named as in the paper's Table 2: ``<class>-u`` (uniform contamination) and
 ``<class>-c`` (clustered), for the classes airplane, auto, bird, cat, deer, dog, frog, horse,
 ship, truck (CIFAR-10 labels 0-9; ``automobile-u``/``automobile-c`` are aliases).
 
-Data flow: images (:mod:`datasets.images`: the original batches via torchvision, or the verified
-JPEG copy) -> pretrained features (:mod:`datasets.features`, cached on disk) -> PCA to 128
-components fitted on the 50,000 CIFAR-10 training images only (no labels, no test images) ->
-row selection below -> min-max scaling of the 128 PCA features (``scale_features=True``, the
-default). Every step is recorded in ``Split.preprocessing``.
+Data flow: images (:mod:`datasets.cifar10.images`: the original batches via torchvision, or the
+verified JPEG copy) -> pretrained features (:mod:`datasets.cifar10.features`, cached on disk) ->
+PCA to 128 components fitted on the 50,000 CIFAR-10 training images only (no labels, no test
+images) -> row selection below -> min-max scaling of the 128 PCA features
+(``scale_features=True``, the default). Every step is recorded in ``Split.preprocessing``.
 
 Splits for normal class ``c`` (``load_split(name, seed, ratio=0.1, ...)``):
 
@@ -49,8 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from datasets.fetch import DatasetUnavailableError, data_root
-from datasets.images import (
+from datasets.cifar10.images import (
     CIFAR10_CLASSES,
     SOURCE_NAMES,
     ImageCollection,
@@ -59,6 +59,7 @@ from datasets.images import (
     load_images,
     resolve_image_source,
 )
+from datasets.fetch import DatasetUnavailableError, data_root
 from datasets.options import ComputeContext, DataOptions
 from datasets.preprocessing import fit_preprocessing
 from datasets.registry import register, register_kind
@@ -66,7 +67,7 @@ from datasets.types import Dataset, DatasetKind, RegisteredDataset, Split, check
 from rrnvp.files import PathLike
 
 if TYPE_CHECKING:
-    from datasets.extractors import FeatureExtractor
+    from datasets.cifar10.extractors import FeatureExtractor
 
 logger = logging.getLogger(__name__)
 
@@ -273,7 +274,7 @@ def cifar10_features(
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """PCA-reduced pretrained features of every image (row order of ``images``).
 
-    The raw features come from :func:`datasets.features.load_features` (disk cache under
+    The raw features come from :func:`datasets.cifar10.features.load_features` (disk cache under
     ``context.cache_dir``; when missing they are extracted with the context's device, batch size
     and threads); the result (features after PCA) is also remembered in-process for the last two
     (images, extractor, weights, cache file, size) combinations, so the 20 datasets x seeds of
@@ -288,8 +289,8 @@ def cifar10_features(
     context = context if context is not None else ComputeContext()
     # Imported here: they load torch, which `import datasets` (e.g. the runner's main process,
     # which only needs the registry) should not pay for.
-    from datasets.extractors import get_extractor
-    from datasets.features import cache_path, load_features
+    from datasets.cifar10.extractors import get_extractor
+    from datasets.cifar10.features import cache_path, load_features
 
     extractor = get_extractor(features)
     weights = extractor.locate_weights(context.weights_path)
@@ -343,7 +344,8 @@ class Cifar10Options(DataOptions):
         Registered extractor (``"vgg19"`` is the paper's; it needs its weights).
     test_protocol : {"balanced", "authors_80_20"}, default="balanced"
     image_source : {"auto", "torchvision", "jpeg"} or ImageSource, default="auto"
-        See :func:`datasets.images.resolve_image_source` (the JPEG copy is lossy: other pixels).
+        See :func:`datasets.cifar10.images.resolve_image_source` (the JPEG copy is lossy: other
+        pixels).
     pca_components : int, default=128
     scale_features : bool, default=True
         Min-max scale the PCA features (the authors' preprocessing). Fitted on the training
