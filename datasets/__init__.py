@@ -1,4 +1,4 @@
-"""Dataset registry of the rrnvp benchmark suite: ODDS, two-moons and CIFAR-10.
+"""Dataset registry of the rrnvp benchmark suite: ODDS, two-moons, CIFAR-10 and ADBench.
 
 Every experiment gets its data through three calls::
 
@@ -18,7 +18,7 @@ built-in kinds below, in this order (the listing order), and any kind a plug-in 
 ``register_kind`` and ``register``.
 """
 
-from datasets import cifar10, odds, synthetic
+from datasets import adbench, cifar10, odds, synthetic
 from datasets.fetch import DatasetFileError, DatasetUnavailableError, data_root
 from datasets.options import EXECUTION_SETTINGS, ComputeContext, DataOptions
 from datasets.registry import (
@@ -41,8 +41,9 @@ from datasets.synthetic import make_two_moons
 from datasets.types import Dataset, DatasetKind, RegisteredDataset, Split
 
 # The built-in kinds, registered here rather than on import, so that their order (the order of
-# list_kinds() and list_datasets(): registration order) is stated once: odds, cifar10, synthetic.
-for _module in (odds, cifar10, synthetic):
+# list_kinds() and list_datasets(): registration order) is stated once: odds, cifar10, synthetic,
+# then adbench (beyond the paper).
+for _module in (odds, cifar10, synthetic, adbench):
     _module.register_datasets()
 
 __all__ = [
