@@ -301,8 +301,9 @@ def rank_table(
 def _table_rows(compared: pd.DataFrame, methods: Sequence[str], datasets: Sequence[str]):
     """For each dataset, its cells in method order: ``(method, cell or None, is_best)``.
 
-    ``cell`` is the row of ``compared`` for (dataset, method) or ``None`` when there is none;
-    ``is_best`` marks the highest mean AUC of the dataset (ties all marked).
+    ``cell`` is the row of ``compared`` for (dataset, method), or ``None`` when there is none or
+    it has no finished run (a table shows it as missing); ``is_best`` marks the highest mean AUC
+    of the dataset (ties all marked).
     """
     cells = compared.set_index(["dataset", "method"])
     for dataset in datasets:
@@ -313,7 +314,7 @@ def _table_rows(compared: pd.DataFrame, methods: Sequence[str], datasets: Sequen
             [
                 (
                     method,
-                    cells.loc[(dataset, method)] if (dataset, method) in cells.index else None,
+                    cells.loc[(dataset, method)] if np.isfinite(mean) else None,
                     bool(np.isfinite(mean) and mean == best),
                 )
                 for method, mean in zip(methods, means)

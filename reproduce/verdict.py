@@ -219,11 +219,14 @@ def pairwise(matrix: pd.DataFrame, a: str, b: str) -> dict[str, float] | None:
     }
 
 
-def _beats(stats: Mapping[str, float]) -> bool:
+def beats(stats: Mapping[str, float]) -> bool:
+    """Whether the statistics of :func:`pairwise` say "a beats b": higher mean AUC on more than
+    :data:`WIN_SHARE` of the datasets and a higher mean over them."""
     return stats["wins"] > WIN_SHARE * stats["n"] and stats["mean_diff"] > 0
 
 
-def _pair_text(stats: Mapping[str, float], a: str, b: str, where: str) -> str:
+def pair_text(stats: Mapping[str, float], a: str, b: str, where: str) -> str:
+    """One line of evidence from the statistics of :func:`pairwise`."""
     return (
         f"{where}: {a} higher than {b} on {stats['wins']} of {stats['n']} dataset(s)"
         + (f" ({stats['ties']} ties)" if stats["ties"] else "")
@@ -285,7 +288,7 @@ def _project_part(
         project = pairwise(_matrix(select(frame)), a, b)
         if project is not None:
             evidence.append(
-                _pair_text(project, a, b, f"{where}, {_seeds_note(select(frame))} seed(s)")
+                pair_text(project, a, b, f"{where}, {_seeds_note(select(frame))} seed(s)")
             )
     project_label = "project protocol"
     verdicts: list[tuple[str, bool]] = []
@@ -306,15 +309,15 @@ def _project_part(
             if variant.is_project:
                 if project is None:  # the claim's experiment is not in the report: stand in
                     project, project_label = stats, variant.label
-                    evidence.append(_pair_text(stats, a, b, f"{text} seed(s)"))
+                    evidence.append(pair_text(stats, a, b, f"{text} seed(s)"))
                 continue
-            verdicts.append((variant.label, _beats(stats)))
-            evidence.append(_pair_text(stats, a, b, f"{text} seed(s)"))
+            verdicts.append((variant.label, beats(stats)))
+            evidence.append(pair_text(stats, a, b, f"{text} seed(s)"))
     if project is None:
         return None
-    results.append(_beats(project))
-    if any(holds != _beats(project) for _, holds in verdicts):
-        listing = [(project_label, _beats(project)), *verdicts]
+    results.append(beats(project))
+    if any(holds != beats(project) for _, holds in verdicts):
+        listing = [(project_label, beats(project)), *verdicts]
         evidence.append(
             f"{where}: the verdict depends on the protocol — "
             + ", ".join(f"{_verdict_word(holds)} under the {label}" for label, holds in listing)
@@ -484,9 +487,9 @@ def spectral_normalisation_helps(inputs: ClaimInputs, evidence: list[str]) -> st
         for other in (TRIM, PLAIN):
             stats = pairwise(matrix, ROBUST, other)
             if stats:
-                results.append(_beats(stats))
+                results.append(beats(stats))
                 evidence.append(
-                    _pair_text(stats, ROBUST, other, "Two moons, clustered anomalies (Figure 3)")
+                    pair_text(stats, ROBUST, other, "Two moons, clustered anomalies (Figure 3)")
                 )
     where = "ODDS ablation, SN vs no SN (Figure 4)"
     _project_part(evidence, results, compared.get("fig4"), comparisons, "odds", ROBUST, TRIM, where)
@@ -544,8 +547,8 @@ def above_real_nvp_as_contamination_grows(inputs: ClaimInputs, evidence: list[st
         for value in sorted(frame["sweep_value"].dropna().unique()):
             stats = pairwise(_matrix(frame, value), ROBUST, PLAIN)
             if stats:
-                results.append(_beats(stats))
-                evidence.append(_pair_text(stats, ROBUST, PLAIN, f"Ratio {value:g}"))
+                results.append(beats(stats))
+                evidence.append(pair_text(stats, ROBUST, PLAIN, f"Ratio {value:g}"))
     if len(results) == 1:  # a trend needs two ratios at least
         evidence.append(
             "Only one ratio has results (its runs are shared with Table 2): no trend to judge."

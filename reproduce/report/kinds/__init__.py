@@ -120,7 +120,8 @@ def _builtin(name: str) -> str:
     return f"{__name__}.{name}:render"
 
 
-#: The kinds of the paper's report, in the order the config's error message lists them.
+#: The built-in kinds (the paper's report's, then ``beyond_paper``), in the order the config's
+#: error message lists them.
 BUILTIN_KINDS = (
     ReportKind(
         "auc_table",
@@ -143,6 +144,11 @@ BUILTIN_KINDS = (
         "per baseline, its mean AUC over datasets beside the paper's and a published benchmark's",
         uses_variants=True,
         flags_cells=False,
+    ),
+    ReportKind(
+        "beyond_paper",
+        _builtin("beyond_paper"),
+        "beyond the paper: AUC table, ranks, CD diagram, the claims on new datasets, ODDS overlap",
     ),
 )
 for _kind in BUILTIN_KINDS:
