@@ -6,7 +6,8 @@ and Figure 4 for TrimRealNVP): the ODDS dataset, the same method with the same p
 the data options of the ADBench experiment that ODDS also has (the ADBench-only
 ``max_train_rows`` is left out: ODDS's training parts are never capped). They are read as
 ``--runs-from`` says (:class:`RunSources`): per run id from the run store, else from those
-experiments' committed results CSVs; runs found in neither are shown as missing.
+experiments' committed results CSVs (in the report's folder, else in ``results/``); runs found in
+neither are shown as missing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 import datasets
+from reproduce.cli import DEFAULT_OUT
 from reproduce.config import Experiment, GridPoint
 from reproduce.report.sources import RunSources
 from reproduce.results import (
@@ -60,12 +62,15 @@ def odds_points(
 
 def read_odds_runs(sources: RunSources, points: Sequence[GridPoint], out_dir: Path) -> pd.DataFrame:
     """The runs of ``points``: per run id from the store, else from the committed results CSVs
-    ``<out>/<e>.csv`` of :data:`ODDS_EXPERIMENTS` (only the store with ``--runs-from store``,
-    only the CSVs with ``csv``)."""
+    ``<e>.csv`` of :data:`ODDS_EXPERIMENTS` in ``out_dir``, then in the paper's results folder
+    (``results/``, where they are when this experiment writes to ``results/local/<config>/``);
+    only the store with ``--runs-from store``, only the CSVs with ``csv``."""
+    folders = dict.fromkeys([Path(out_dir).resolve(), DEFAULT_OUT.resolve()])
     frames = [
-        read_results_csv(path)
-        for path in (Path(out_dir) / f"{name}.csv" for name in ODDS_EXPERIMENTS)
-        if path.is_file()
+        read_results_csv(folder / f"{name}.csv")
+        for folder in folders
+        for name in ODDS_EXPERIMENTS
+        if (folder / f"{name}.csv").is_file()
     ]
     committed = None
     if frames:
