@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from datasets import fetch
+from datasets.arrays import checked_arrays, registered_dataset
 from datasets.options import ComputeContext, DataOptions, check_bool
 from datasets.preprocessing import check_scaler
 from datasets.registry import register, register_kind
@@ -192,25 +193,9 @@ def read_mat(path: PathLike) -> tuple[np.ndarray, np.ndarray]:
         raise fetch.DatasetFileError(
             f"{path}: missing variable(s) {', '.join(missing)}; found {', '.join(found) or 'none'}"
         )
-    X, y = np.asarray(contents["X"]), np.asarray(contents["y"])
-    if X.ndim != 2 or X.dtype.kind not in "biuf":
-        raise fetch.DatasetFileError(
-            f"{path}: X must be a 2-D numeric array, got shape {X.shape} dtype {X.dtype}"
-        )
-    if y.size != X.shape[0] or (y.ndim == 2 and 1 not in y.shape) or y.ndim > 2:
-        raise fetch.DatasetFileError(
-            f"{path}: y must hold one label per row of X ({X.shape[0]}), got shape {y.shape}"
-        )
-    y = y.reshape(-1)
-    labels = np.unique(y)
-    if not np.isin(labels, (0, 1)).all():
-        raise fetch.DatasetFileError(
-            f"{path}: y must hold only 0 (normal) and 1 (outlier), found {labels.tolist()}"
-        )
-    X = X.astype(np.float64)
-    if not np.isfinite(X).all():
-        raise fetch.DatasetFileError(f"{path}: X contains NaN or infinite values")
-    return X, y.astype(np.int64)
+    return checked_arrays(
+        path, np.asarray(contents["X"]), np.asarray(contents["y"]), anomaly="outlier"
+    )
 
 
 def load_odds(spec: OddsFile, data_dir: PathLike | None = None) -> Dataset:
@@ -225,17 +210,15 @@ def load_odds(spec: OddsFile, data_dir: PathLike | None = None) -> Dataset:
     """
     path = fetch.fetch(spec.remote, data_dir)
     X, y = read_mat(path)
-    expected = (spec.n_samples, spec.n_features)
-    if X.shape != expected:
-        raise fetch.DatasetFileError(
-            f"{path}: X has shape {X.shape}, the registry expects {expected} for {spec.name!r}"
-        )
-    if int(y.sum()) != spec.n_outliers:
-        raise fetch.DatasetFileError(
-            f"{path}: {int(y.sum())} outliers, the registry expects {spec.n_outliers} "
-            f"for {spec.name!r}"
-        )
-    return Dataset(name=spec.name, X=X, y=y, source=str(path))
+    return registered_dataset(
+        spec.name,
+        path,
+        X,
+        y,
+        shape=(spec.n_samples, spec.n_features),
+        n_anomalies=spec.n_outliers,
+        anomalies="outliers",
+    )
 
 
 @dataclass(frozen=True)
