@@ -3,8 +3,9 @@
 ``BASELINES`` maps each name (``ae``, ``vae``, ``deep_svdd``, ``so_gaal``, ``ocsvm``, ``lof``,
 ``iforest``) to the scikit-learn estimator class of its paper-faithful configuration;
 ``ALTERNATIVES`` holds other implementations of the same baselines (``ae_pyod``,
-``deep_svdd_ruff``); ``make_baseline(name, **params)`` returns an unfitted detector of either with
-the authors' settings. Every detector has ``fit(X)``,
+``deep_svdd_ruff``, ``ae_authors_script``, ``deep_svdd_authors_script``);
+``make_baseline(name, **params)`` returns an unfitted detector of either with the authors'
+settings. Every detector has ``fit(X)``,
 ``decision_function(X)`` (higher = more anomalous), ``score_samples(X)`` (its negation),
 ``predict(X)`` in {0, 1}, ``random_state``, a ``n_threads`` budget (default 1) and its
 ``input_scaling`` (per-method preprocessing fitted on the training data).
@@ -14,6 +15,8 @@ from baselines.adapter import BaselineDetector, BaselineSpec
 from baselines.registry import (
     ALTERNATIVES,
     BASELINES,
+    AuthorsScriptAutoEncoderDetector,
+    AuthorsScriptDeepSVDDDetector,
     AutoEncoderDetector,
     DeepSVDDDetector,
     IForestDetector,
@@ -32,6 +35,8 @@ from rrnvp.runtime import ThreadBudget
 __all__ = [
     "ALTERNATIVES",
     "BASELINES",
+    "AuthorsScriptAutoEncoderDetector",
+    "AuthorsScriptDeepSVDDDetector",
     "AutoEncoderDetector",
     "BaselineDetector",
     "BaselineSpec",

@@ -1,10 +1,13 @@
-"""The authors' own ODDS networks for the AE and Deep-SVDD baselines, in torch.
+"""The authors' own ODDS networks for the AE and Deep-SVDD baselines, in torch, in two variants.
 
-The authors' scripts are ``train_ae.py`` (network in ``models/AE_Coteaching.py``) and
-``trainSVDD.py`` (``models/SVDD.py``) of their repository ``Users4Submission/KDDAnonymous``, run
-with the ODDS settings of its ``run.sh``. Rebuilt from a description of those scripts, not copied;
-their test-loss checkpoint selection is not reproduced: the model of the last epoch is used,
-fitted on the training data only.
+The authors' scripts are ``train_ae.py`` (network: class ``AE`` of ``models/AE_Coteaching.py``)
+and ``trainSVDD.py`` (class ``SVDD`` of ``models/SVDD.py``) of their repository
+``Users4Submission/KDDAnonymous``, run with the ODDS settings of its ``run.sh``. Both variants are
+written here, not copied; neither reproduces the scripts' test-loss checkpoint selection: the
+model of the last epoch is used, fitted on the training data only.
+
+``authors`` (:class:`AuthorsAutoEncoder`, :class:`AuthorsDeepSVDD`): rebuilt from a description of
+the scripts, the baselines' default; its results are committed, so its computation stays as it is.
 
 :class:`AuthorsAutoEncoder`
     Encoder ``d -> h -> h -> k`` and decoder ``k -> h -> h -> d`` (h = 256, k = 10), each hidden
@@ -15,25 +18,53 @@ fitted on the training data only.
     Bias-free encoder ``d -> h -> h -> k`` (h = 128, k = 10) with LeakyReLU(0.1) after every
     layer, the output included, and Dropout(0.5) after the first two; pre-trained for 50 epochs
     as an autoencoder (MSE), then the centre ``c`` = mean embedding of the training data, then 100
-    epochs minimising ``sqrt(mean((phi(x) - c)^2))``. Anomaly score: ``||phi(x) - c||^2``.
+    epochs minimising ``sqrt(mean((phi(x) - c)^2))``, a fresh Adam per phase (the registry's
+    optimiser settings are PyOD ``DeepSVDD``'s). Anomaly score: ``||phi(x) - c||^2``.
 
     The pre-training decoder is the AE's decoder (``k -> h -> h -> d``, LeakyReLU(0.1) and
     Dropout(0.5) after the hidden layers, Sigmoid output), made bias-free like the encoder it is
     trained with, for the same min-max scaled inputs.
 
-Both are the *inner* models the adapter drives (``fit`` / ``decision_function``, PyOD style); users
-get them through ``baselines.make_baseline("ae")`` / ``make_baseline("deep_svdd")``. All
-randomness (initial weights, batch order, dropout masks) comes from generators seeded by
-``random_state``; the global RNGs are never drawn from. Mini-batches follow the authors' torch
-``DataLoader(shuffle=True)`` with its defaults: reshuffled every epoch, the last incomplete batch
-kept.
+``authors-script`` (:class:`AuthorsScriptAutoEncoder`, :class:`AuthorsScriptDeepSVDD`): what the
+scripts compute, read from their code. The encoders are those above; the differences:
+
+:class:`AuthorsScriptAutoEncoder` (``train_ae.py``, ``models/AE_Coteaching.py``)
+    - decoder: LeakyReLU(0.1), Dropout(0.5), ``Linear(k, h)``, LeakyReLU(0.1), Dropout(0.5),
+      ``Linear(h, h)``, LeakyReLU(0.1), ``Linear(h, d)``, Sigmoid: the code goes through the
+      activation and dropout first, and the last hidden layer has no dropout;
+    - each training step runs the same encoder and decoder twice on the batch, each pass with
+      its own dropout masks, and minimises ``MSE(pass 1) + MSE(pass 2)`` (the class's second
+      encoder and decoder are never used by its ``forward``: not built here);
+    - score: the script sums the squared errors of its two passes, identical in evaluation
+      mode, so the score here is twice one pass's, bit for bit the same, ranking as one pass.
+:class:`AuthorsScriptDeepSVDD` (``trainSVDD.py``, ``models/SVDD.py``)
+    - pre-training decoder (bias-free): Dropout(0.5), ``Linear(k, h)``, LeakyReLU(0.1),
+      Dropout(0.5), ``Linear(h, h)``, LeakyReLU(0.1), ``Linear(h, d)``, Sigmoid: dropout on the
+      representation first, and the last hidden layer has no dropout;
+    - one Adam over the encoder's and the decoder's parameters, created once, trains the 50
+      pre-training epochs and then, its state carried on, the one-class epochs; the decoder gets
+      no gradient in the second phase, so Adam leaves it alone (the script's torch clears
+      gradients to None; an older torch's zeroed gradients would move only the decoder, which
+      no score reads);
+    - run.sh's optimiser settings: lr 3e-4 (the script's default), batch 128, no weight decay.
+    The script's ``svdd_layer`` (no part of the loss or the score) and its input mask (all ones
+    without missing values) are left out.
+
+All four are the *inner* models the adapter drives (``fit`` / ``decision_function``, PyOD
+style); users get them through ``baselines.make_baseline("ae")`` / ``("deep_svdd")`` /
+``("ae_authors_script")`` / ``("deep_svdd_authors_script")``. All randomness (initial weights,
+batch order, dropout masks) comes from generators seeded by ``random_state``; the global RNGs are
+never drawn from. The weights are drawn layer by layer in the order the networks list them, so
+the two variants of a model start from the same weights under the same seed. Mini-batches follow
+the authors' torch ``DataLoader(shuffle=True)`` with its defaults: reshuffled every epoch, the
+last incomplete batch kept.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -89,14 +120,25 @@ def authors_mlp(
     dropout: float,
     bias: bool,
     output: nn.Module | None,
+    lead: Sequence[nn.Module] = (),
+    last_hidden_dropout: bool = True,
 ) -> nn.Sequential:
     """``Linear`` layers through ``sizes``; LeakyReLU(0.1) + dropout after each hidden layer and
-    ``output`` (None: nothing) after the last."""
-    layers: list[nn.Module] = []
+    ``output`` (None: nothing) after the last.
+
+    ``lead`` (parameter-free modules) comes before the first ``Linear``; without
+    ``last_hidden_dropout`` the last hidden layer has its LeakyReLU but no dropout. The weights
+    are drawn from ``generator`` layer by layer, in order, whatever ``lead`` and
+    ``last_hidden_dropout`` are.
+    """
+    layers: list[nn.Module] = list(lead)
+    n_hidden = len(sizes) - 2
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(seeded_linear(n_in, n_out, generator, bias=bias))
-        if i < len(sizes) - 2:
-            layers += [nn.LeakyReLU(LEAKY_SLOPE), SeededDropout(dropout)]
+        if i < n_hidden:
+            layers.append(nn.LeakyReLU(LEAKY_SLOPE))
+            if last_hidden_dropout or i < n_hidden - 1:
+                layers.append(SeededDropout(dropout))
         elif output is not None:
             layers.append(output)
     return nn.Sequential(*layers)
@@ -127,23 +169,26 @@ class _TorchModel(MinibatchModel):
         n_epochs: int,
         generators: tuple[torch.Generator, torch.Generator],
         phase: str,
+        optimizer: torch.optim.Optimizer | None = None,
     ) -> list[float]:
         """:meth:`_train` with the batch order from the CPU generator and the dropout masks from
-        the device generator."""
+        the device generator (and ``optimizer``, None: a fresh Adam)."""
         order_generator, noise = generators
         dropouts = [m for m in network.modules() if isinstance(m, SeededDropout)]
         for layer in dropouts:
             layer.generator = noise
         try:
-            return self._train(network, loss_of_batch, data, n_epochs, order_generator, phase)
+            return self._train(
+                network, loss_of_batch, data, n_epochs, order_generator, phase, optimizer=optimizer
+            )
         finally:
             for layer in dropouts:
                 layer.generator = None
 
 
 class AuthorsAutoEncoder(_TorchModel):
-    """The authors' ODDS autoencoder (see the module docstring); score = squared reconstruction
-    error.
+    """The authors' ODDS autoencoder as described (see the module docstring); score = squared
+    reconstruction error.
 
     Parameters
     ----------
@@ -169,6 +214,18 @@ class AuthorsAutoEncoder(_TorchModel):
         Show a progress bar when > 0.
     """
 
+    #: Forward passes of the network per training step (their MSEs summed, each with its own
+    #: dropout masks) and per score (their squared errors summed: ``passes`` x one pass).
+    _passes = 1
+    #: Names the training in the progress bar and in the divergence error.
+    _phase = "AE (authors)"
+
+    def _decoder(self, sizes: list[int], weights: torch.Generator) -> nn.Sequential:
+        """``k -> h -> h -> d``: LeakyReLU(0.1) and dropout after each hidden layer, Sigmoid."""
+        return authors_mlp(
+            sizes, weights, dropout=self.dropout_rate, bias=True, output=nn.Sigmoid()
+        )
+
     def fit(self, X: np.ndarray) -> AuthorsAutoEncoder:
         """Train on ``X`` (rows = samples) with the MSE loss; returns ``self``."""
         generators = self._generators()
@@ -177,19 +234,20 @@ class AuthorsAutoEncoder(_TorchModel):
         encoder = authors_mlp(
             [d, h, h, k], weights, dropout=self.dropout_rate, bias=True, output=None
         )
-        decoder = authors_mlp(
-            [k, h, h, d], weights, dropout=self.dropout_rate, bias=True, output=nn.Sigmoid()
-        )
+        decoder = self._decoder([k, h, h, d], weights)
         network = nn.Sequential(encoder, decoder).to(self.device)
         mse = nn.MSELoss()
+        passes = self._passes
+
+        def loss_of_batch(batch: torch.Tensor) -> torch.Tensor:
+            loss = mse(network(batch), batch)
+            for _ in range(passes - 1):  # the same network again, with fresh dropout masks
+                loss = loss + mse(network(batch), batch)
+            return loss
+
         self.history_ = {
             "loss": self._train_with_dropout(
-                network,
-                lambda batch: mse(network(batch), batch),
-                self._tensor(X),
-                self.epochs,
-                generators,
-                "AE (authors)",
+                network, loss_of_batch, self._tensor(X), self.epochs, generators, self._phase
             )
         }
         self.network_ = network
@@ -197,11 +255,50 @@ class AuthorsAutoEncoder(_TorchModel):
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Squared reconstruction error of each row (higher = more anomalous)."""
-        return squared_distances(self.network_, self._tensor(X))
+        errors = squared_distances(self.network_, self._tensor(X))
+        return errors if self._passes == 1 else self._passes * errors
+
+
+class AuthorsScriptAutoEncoder(AuthorsAutoEncoder):
+    """The authors' ODDS autoencoder exactly as their script builds and trains it (see the module
+    docstring); score = the sum of two passes' squared reconstruction errors.
+
+    Differs from :class:`AuthorsAutoEncoder` in the decoder's layout (LeakyReLU(0.1) and dropout
+    on the code before its first layer, no dropout after its last hidden layer) and in the two
+    forward passes per training step, ``MSE(pass 1) + MSE(pass 2)``. The score is twice the
+    squared error of one evaluation pass: bit for bit the authors' sum of their two identical
+    passes (doubling is exact in floating point), ranking as one pass does.
+
+    Parameters
+    ----------
+    hidden_features, latent_features, epochs, learning_rate, batch_size, weight_decay, device,
+    random_state, verbose
+        As :class:`AuthorsAutoEncoder`.
+    dropout_rate : float
+        Dropout probability on the code and after each hidden layer but the decoder's last
+        (training only).
+    """
+
+    _passes = 2
+    _phase = "AE (authors' script)"
+
+    def _decoder(self, sizes: list[int], weights: torch.Generator) -> nn.Sequential:
+        """LeakyReLU(0.1) and dropout, then ``k -> h -> h -> d`` with LeakyReLU(0.1) after each
+        hidden layer and dropout after the first only, Sigmoid (``models/AE_Coteaching.py``)."""
+        return authors_mlp(
+            sizes,
+            weights,
+            dropout=self.dropout_rate,
+            bias=True,
+            output=nn.Sigmoid(),
+            lead=(nn.LeakyReLU(LEAKY_SLOPE), SeededDropout(self.dropout_rate)),
+            last_hidden_dropout=False,
+        )
 
 
 class AuthorsDeepSVDD(_TorchModel):
-    """The authors' ODDS Deep SVDD (see the module docstring); score = ``||phi(x) - c||^2``.
+    """The authors' ODDS Deep SVDD as described (see the module docstring); score =
+    ``||phi(x) - c||^2``.
 
     Parameters
     ----------
@@ -216,9 +313,22 @@ class AuthorsDeepSVDD(_TorchModel):
         network).
     """
 
+    #: One Adam for both phases (its state carried from pre-training into the one-class
+    #: phase) instead of a fresh Adam per phase.
+    _shared_optimizer = False
+    #: Names the training phases in the progress bar and in the divergence error.
+    _phase = "Deep-SVDD (authors)"
+
     def __init__(self, *, pretrain_epochs: int, **settings: Any) -> None:
         super().__init__(**settings)
         self.pretrain_epochs = pretrain_epochs
+
+    def _decoder(self, sizes: list[int], weights: torch.Generator) -> nn.Sequential:
+        """Bias-free ``k -> h -> h -> d``: LeakyReLU(0.1) and dropout after each hidden layer,
+        Sigmoid."""
+        return authors_mlp(
+            sizes, weights, dropout=self.dropout_rate, bias=False, output=nn.Sigmoid()
+        )
 
     def fit(self, X: np.ndarray) -> AuthorsDeepSVDD:
         """Pre-train, fix the centre, train the encoder on the one-class loss; returns ``self``."""
@@ -229,9 +339,10 @@ class AuthorsDeepSVDD(_TorchModel):
         encoder = authors_mlp(
             [d, h, h, k], weights, dropout=self.dropout_rate, bias=False, output=leaky
         ).to(self.device)
-        decoder = authors_mlp(
-            [k, h, h, d], weights, dropout=self.dropout_rate, bias=False, output=nn.Sigmoid()
-        ).to(self.device)
+        decoder = self._decoder([k, h, h, d], weights).to(self.device)
+        optimizer = None  # a fresh Adam per phase
+        if self._shared_optimizer:
+            optimizer = self._adam([*encoder.parameters(), *decoder.parameters()])
         data = self._tensor(X)
         self.history_ = {"pretrain_loss": [], "loss": []}
         if self.pretrain_epochs > 0:
@@ -243,7 +354,8 @@ class AuthorsDeepSVDD(_TorchModel):
                 data,
                 self.pretrain_epochs,
                 generators,
-                "Deep-SVDD (authors) pre-training",
+                f"{self._phase} pre-training",
+                optimizer=optimizer,
             )
         encoder.eval()
         centre = chunked(encoder, data).mean(dim=0)
@@ -254,7 +366,8 @@ class AuthorsDeepSVDD(_TorchModel):
             data,
             self.epochs,
             generators,
-            "Deep-SVDD (authors) training",
+            f"{self._phase} training",
+            optimizer=optimizer,
         )
         self.encoder_ = encoder
         return self
@@ -262,3 +375,40 @@ class AuthorsDeepSVDD(_TorchModel):
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Squared distance of ``phi(x)`` to the centre (higher = more anomalous)."""
         return squared_distances(self.encoder_, self._tensor(X), self.center_)
+
+
+class AuthorsScriptDeepSVDD(AuthorsDeepSVDD):
+    """The authors' ODDS Deep SVDD exactly as their script builds and trains it (see the module
+    docstring); score = ``||phi(x) - c||^2``.
+
+    Differs from :class:`AuthorsDeepSVDD` in the pre-training decoder's layout (dropout on the
+    representation before its first layer, no dropout after its last hidden layer) and in the
+    optimiser: one Adam over the encoder's and the decoder's parameters, created once, trains
+    both phases, its state carried on. In the one-class phase the decoder gets no gradient and
+    Adam leaves it (and its step count) alone.
+
+    Parameters
+    ----------
+    hidden_features, latent_features, epochs, pretrain_epochs, learning_rate, batch_size,
+    weight_decay, device, random_state, verbose
+        As :class:`AuthorsDeepSVDD`; the optimiser settings are those of the one Adam.
+    dropout_rate : float
+        Dropout probability after the encoder's two hidden layers, on the representation at the
+        decoder's input and after the decoder's first hidden layer (training only).
+    """
+
+    _shared_optimizer = True
+    _phase = "Deep-SVDD (authors' script)"
+
+    def _decoder(self, sizes: list[int], weights: torch.Generator) -> nn.Sequential:
+        """Dropout, then bias-free ``k -> h -> h -> d`` with LeakyReLU(0.1) after each hidden
+        layer and dropout after the first only, Sigmoid (``models/SVDD.py``)."""
+        return authors_mlp(
+            sizes,
+            weights,
+            dropout=self.dropout_rate,
+            bias=False,
+            output=nn.Sigmoid(),
+            lead=(SeededDropout(self.dropout_rate),),
+            last_hidden_dropout=False,
+        )

@@ -15,8 +15,11 @@ written once below and used by each.
 ``BASELINES`` holds the paper-faithful configuration of each baseline; ``ALTERNATIVES`` holds
 other implementations of the same baselines, reachable by name: ``ae_pyod`` (PyOD's
 ``AutoEncoder``, the suite's AE before the authors' network was rebuilt) and ``deep_svdd_ruff``
-(Deep SVDD after Ruff et al.'s reference code, the suite's earlier Deep-SVDD). Both alternatives
-compute exactly what the suite's AE and Deep-SVDD computed before.
+(Deep SVDD after Ruff et al.'s reference code, the suite's earlier Deep-SVDD), which compute
+exactly what the suite's AE and Deep-SVDD computed before; ``ae_authors_script`` and
+``deep_svdd_authors_script``, the authors' ODDS scripts exactly as their code computes them (the
+``ae`` and ``deep_svdd`` networks were rebuilt from a description of those scripts and differ in
+a few places, listed in :mod:`baselines.authors_nets`).
 
 Every spec declares its ``input_scaling`` (the adapter's per-method preprocessing, fitted on the
 training data) with the reason for it.
@@ -41,7 +44,12 @@ from baselines.adapter import (
     detector_class,
     input_scaling,
 )
-from baselines.authors_nets import AuthorsAutoEncoder, AuthorsDeepSVDD
+from baselines.authors_nets import (
+    AuthorsAutoEncoder,
+    AuthorsDeepSVDD,
+    AuthorsScriptAutoEncoder,
+    AuthorsScriptDeepSVDD,
+)
 from baselines.deep_svdd import DeepSVDDModel
 from baselines.pyod_batches import BatchedAutoEncoder, BatchedVAE
 from rrnvp.params import BOOL, Param, integer, real
@@ -169,6 +177,60 @@ AE_SPEC = _torch_network_spec(
             0.0, NON_NEGATIVE_REAL, "Adam weight decay (authors' script: plain Adam, torch's 0)."
         ),
         "dropout_rate": _AUTHORS_DROPOUT,
+        "input_scaling": _MINMAX_INPUTS,
+    },
+    build_kwargs=_authors_kwargs,
+)
+
+
+# The authors' ODDS autoencoder exactly as their script computes it (train_ae.py with class AE of
+# models/AE_Coteaching.py; baselines/authors_nets.py): the decoder's layout and two dropout passes
+# per step; every default from run.sh's train_ae.py line or the script.
+AE_AUTHORS_SCRIPT_SPEC = _torch_network_spec(
+    name="ae_authors_script",
+    summary="Autoencoder baseline, the authors' ODDS script exactly (d-256-256-10-256-256-d, "
+    "LeakyReLU 0.1, dropout 0.5 on the code too, none after the decoder's last hidden layer, "
+    "Sigmoid output; two dropout passes per step): score = squared reconstruction error of "
+    "both passes.",
+    model_class=AuthorsScriptAutoEncoder,
+    params={
+        "hidden_features": Param(
+            256,
+            POSITIVE_INT,
+            "Width of the two hidden layers on each side (authors' run.sh: train_ae.py "
+            "--hidden_dim 256).",
+        ),
+        "latent_features": Param(
+            10, POSITIVE_INT, "Width of the code (authors' run.sh: train_ae.py --z_dim 10)."
+        ),
+        "epochs": Param(
+            200,
+            POSITIVE_INT,
+            "Training epochs; the last model is used (authors' run.sh: train_ae.py "
+            "--max_epochs 200; their test-loss checkpoint selection is not reproduced).",
+        ),
+        "learning_rate": Param(
+            3e-4,
+            POSITIVE_REAL,
+            "Adam learning rate (authors' train_ae.py: --learning_rate default 3e-4).",
+        ),
+        "batch_size": Param(
+            128,
+            POSITIVE_INT,
+            "Mini-batch size; the last incomplete batch is kept (authors' run.sh: train_ae.py "
+            "--batch_size 128, a torch DataLoader with its default drop_last=False).",
+        ),
+        "weight_decay": Param(
+            0.0,
+            NON_NEGATIVE_REAL,
+            "Adam weight decay (authors' train_ae.py: plain Adam, torch's 0).",
+        ),
+        "dropout_rate": Param(
+            0.5,
+            DROPOUT_RATE,
+            "Dropout on the code and after each hidden layer but the decoder's last (authors' "
+            "models/AE_Coteaching.py, class AE).",
+        ),
         "input_scaling": _MINMAX_INPUTS,
     },
     build_kwargs=_authors_kwargs,
@@ -306,6 +368,68 @@ DEEP_SVDD_SPEC = _torch_network_spec(
             "Adam weight decay of both phases (PyOD DeepSVDD default l2_regularizer).",
         ),
         "dropout_rate": _AUTHORS_DROPOUT,
+        "input_scaling": _MINMAX_INPUTS,
+    },
+    build_kwargs=_authors_kwargs,
+)
+
+
+# The authors' ODDS Deep SVDD exactly as their script computes it (trainSVDD.py with class SVDD of
+# models/SVDD.py; baselines/authors_nets.py): the decoder's layout and one Adam for both phases;
+# every default from run.sh's trainSVDD.py line or the script.
+DEEP_SVDD_AUTHORS_SCRIPT_SPEC = _torch_network_spec(
+    name="deep_svdd_authors_script",
+    summary="Deep SVDD baseline, the authors' ODDS script exactly (bias-free d-128-128-10, "
+    "LeakyReLU 0.1, dropout 0.5, AE pre-trained with the script's decoder, one Adam for both "
+    "phases): score = squared distance to the centre.",
+    model_class=AuthorsScriptDeepSVDD,
+    params={
+        "hidden_features": Param(
+            128,
+            POSITIVE_INT,
+            "Width h of the two hidden layers (authors' run.sh: trainSVDD.py --hidden_dim 128).",
+        ),
+        "latent_features": Param(
+            10,
+            POSITIVE_INT,
+            "Width of the representation (authors' run.sh: trainSVDD.py --z_dim 10).",
+        ),
+        "epochs": Param(
+            100,
+            POSITIVE_INT,
+            "Epochs of the one-class objective; the last model is used (authors' run.sh: "
+            "trainSVDD.py --max_epochs 100; their test-loss checkpoint selection is not "
+            "reproduced).",
+        ),
+        "pretrain_epochs": Param(
+            50,
+            NON_NEGATIVE_INT,
+            "Autoencoder pre-training epochs (authors' trainSVDD.py: a fixed 50).",
+        ),
+        "learning_rate": Param(
+            3e-4,
+            POSITIVE_REAL,
+            "Learning rate of the one Adam of both phases (authors' trainSVDD.py: "
+            "--learning_rate default 3e-4).",
+        ),
+        "batch_size": Param(
+            128,
+            POSITIVE_INT,
+            "Mini-batch size of both phases; the last incomplete batch is kept (authors' run.sh: "
+            "trainSVDD.py --batch_size 128, a torch DataLoader with its default "
+            "drop_last=False).",
+        ),
+        "weight_decay": Param(
+            0.0,
+            NON_NEGATIVE_REAL,
+            "Weight decay of the one Adam (authors' trainSVDD.py: plain Adam, torch's 0).",
+        ),
+        "dropout_rate": Param(
+            0.5,
+            DROPOUT_RATE,
+            "Dropout after the encoder's hidden layers, on the decoder's input and after its "
+            "first hidden layer (authors' models/SVDD.py).",
+        ),
         "input_scaling": _MINMAX_INPUTS,
     },
     build_kwargs=_authors_kwargs,
@@ -507,6 +631,12 @@ PyODAutoEncoderDetector = detector_class(AE_PYOD_SPEC, "PyODAutoEncoderDetector"
 VAEDetector = detector_class(VAE_SPEC, "VAEDetector", __name__)
 DeepSVDDDetector = detector_class(DEEP_SVDD_SPEC, "DeepSVDDDetector", __name__)
 RuffDeepSVDDDetector = detector_class(DEEP_SVDD_RUFF_SPEC, "RuffDeepSVDDDetector", __name__)
+AuthorsScriptAutoEncoderDetector = detector_class(
+    AE_AUTHORS_SCRIPT_SPEC, "AuthorsScriptAutoEncoderDetector", __name__
+)
+AuthorsScriptDeepSVDDDetector = detector_class(
+    DEEP_SVDD_AUTHORS_SCRIPT_SPEC, "AuthorsScriptDeepSVDDDetector", __name__
+)
 SOGAALDetector = detector_class(SO_GAAL_SPEC, "SOGAALDetector", __name__)
 OCSVMDetector = detector_class(OCSVM_SPEC, "OCSVMDetector", __name__)
 LOFDetector = detector_class(LOF_SPEC, "LOFDetector", __name__)
@@ -543,7 +673,12 @@ _PAPER_BASELINES = (
     LOFDetector,
     IForestDetector,
 )
-_ALTERNATIVES = (PyODAutoEncoderDetector, RuffDeepSVDDDetector)
+_ALTERNATIVES = (
+    PyODAutoEncoderDetector,
+    RuffDeepSVDDDetector,
+    AuthorsScriptAutoEncoderDetector,
+    AuthorsScriptDeepSVDDDetector,
+)
 for _cls in (*_PAPER_BASELINES, *_ALTERNATIVES):
     register_baseline(_cls)
 
@@ -559,7 +694,9 @@ ALTERNATIVES: Mapping[str, type[BaselineDetector]] = MappingProxyType(
 """Other implementations of the paper's baselines: name -> detector class (read-only).
 
 ``ae_pyod``: PyOD's ``AutoEncoder`` (alternative to ``ae``); ``deep_svdd_ruff``: Deep SVDD after
-Ruff et al.'s reference code (alternative to ``deep_svdd``).
+Ruff et al.'s reference code (alternative to ``deep_svdd``); ``ae_authors_script`` and
+``deep_svdd_authors_script``: the authors' ODDS scripts exactly, layout, training and run.sh's
+settings (alternatives to ``ae`` and ``deep_svdd``, see :mod:`baselines.authors_nets`).
 """
 
 
@@ -570,7 +707,8 @@ def make_baseline(name: str, **params: Any) -> BaselineDetector:
     ----------
     name : str
         One of ``BASELINES`` (``ae``, ``vae``, ``deep_svdd``, ``so_gaal``, ``ocsvm``, ``lof``,
-        ``iforest``) or of ``ALTERNATIVES`` (``ae_pyod``, ``deep_svdd_ruff``).
+        ``iforest``) or of ``ALTERNATIVES`` (``ae_pyod``, ``deep_svdd_ruff``,
+        ``ae_authors_script``, ``deep_svdd_authors_script``).
     **params
         Parameters of that detector (``BASELINES[name]().get_params()`` lists them).
 

@@ -9,7 +9,7 @@ kept.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import torch
@@ -20,6 +20,13 @@ from rrnvp.detector import TrainingDivergedError
 
 #: Rows evaluated at once by :func:`chunked`.
 SCORE_CHUNK = 8192
+
+
+def adam(
+    parameters: Iterable[nn.Parameter], learning_rate: float, weight_decay: float
+) -> torch.optim.Adam:
+    """A fresh ``torch.optim.Adam`` over ``parameters`` (torch's other defaults)."""
+    return torch.optim.Adam(parameters, lr=learning_rate, weight_decay=weight_decay)
 
 
 def train_minibatches(
@@ -34,8 +41,9 @@ def train_minibatches(
     order_generator: torch.Generator,
     phase: str,
     verbose: int = 0,
+    optimizer: torch.optim.Optimizer | None = None,
 ) -> list[float]:
-    """Train ``network`` with a fresh Adam over shuffled mini-batches of ``data``.
+    """Train ``network`` with Adam over shuffled mini-batches of ``data``.
 
     Parameters
     ----------
@@ -50,13 +58,18 @@ def train_minibatches(
     batch_size : int
         Mini-batch size, capped at ``n_samples``; the last incomplete batch is kept.
     learning_rate, weight_decay : float
-        Adam's settings.
+        Adam's settings (those of ``optimizer`` when one is given: then ``learning_rate`` only
+        appears in the error message).
     order_generator : torch.Generator
         CPU generator of each epoch's permutation (one ``randperm`` per epoch).
     phase : str
         Names the phase in the progress bar and in the error message.
     verbose : int, default=0
         Show a progress bar when > 0.
+    optimizer : torch.optim.Optimizer, optional
+        The optimiser to step, with its state as it is (e.g. one that trained another phase
+        before); it must hold ``network``'s trainable parameters. None (default): a fresh
+        :func:`adam` over ``network.parameters()``.
 
     Returns
     -------
@@ -68,7 +81,8 @@ def train_minibatches(
     rrnvp.TrainingDivergedError
         When a batch loss is not finite; the message names the phase, epoch and step.
     """
-    optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate, weight_decay=weight_decay)
+    if optimizer is None:
+        optimizer = adam(network.parameters(), learning_rate, weight_decay)
     n_samples = data.shape[0]
     batch_size = min(batch_size, n_samples)
     n_batches = math.ceil(n_samples / batch_size)
@@ -153,8 +167,10 @@ class MinibatchModel:
         n_epochs: int,
         order_generator: torch.Generator,
         phase: str,
+        optimizer: torch.optim.Optimizer | None = None,
     ) -> list[float]:
-        """:func:`train_minibatches` with this model's optimiser and batch settings."""
+        """:func:`train_minibatches` with this model's optimiser and batch settings (a fresh
+        Adam unless ``optimizer`` is given: see :meth:`_adam`)."""
         return train_minibatches(
             network,
             loss_of_batch,
@@ -166,7 +182,13 @@ class MinibatchModel:
             order_generator=order_generator,
             phase=phase,
             verbose=self.verbose,
+            optimizer=optimizer,
         )
+
+    def _adam(self, parameters: Iterable[nn.Parameter]) -> torch.optim.Adam:
+        """A fresh Adam over ``parameters`` with this model's learning rate and weight decay, to
+        share between phases (pass it to :meth:`_train`)."""
+        return adam(parameters, self.learning_rate, self.weight_decay)
 
 
 @torch.no_grad()

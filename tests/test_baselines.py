@@ -24,10 +24,12 @@ from baselines import ALTERNATIVES, BASELINES, BaselineDetector, make_baseline
 from baselines.runtime import isolated_global_rngs
 
 PAPER_NAMES = ("ae", "vae", "deep_svdd", "so_gaal", "ocsvm", "lof", "iforest")
-ALTERNATIVE_NAMES = ("ae_pyod", "deep_svdd_ruff")
+SCRIPT_NAMES = ("ae_authors_script", "deep_svdd_authors_script")  # the authors' scripts exactly
+ALTERNATIVE_NAMES = ("ae_pyod", "deep_svdd_ruff", *SCRIPT_NAMES)
 NAMES = PAPER_NAMES + ALTERNATIVE_NAMES  # every detector honours the same contract
 STOCHASTIC = ("ae", "ae_pyod", "vae", "deep_svdd", "deep_svdd_ruff", "so_gaal", "iforest")
-TORCH_MODELS = ("ae", "ae_pyod", "vae", "deep_svdd", "deep_svdd_ruff", "so_gaal")
+STOCHASTIC += SCRIPT_NAMES
+TORCH_MODELS = ("ae", "ae_pyod", "vae", "deep_svdd", "deep_svdd_ruff", "so_gaal", *SCRIPT_NAMES)
 
 # Enough training for clear anomalies on the easy data set below. SO-GAAL gets *more* epochs than
 # its default: with 2000 points it makes only 4 SGD steps per epoch. The authors' Deep SVDD runs
@@ -39,6 +41,8 @@ FAST = {
     "vae": {"epochs": 10},
     "deep_svdd": {"epochs": 10, "pretrain_epochs": 10, "dropout_rate": 0.0},
     "deep_svdd_ruff": {"epochs": 10, "pretrain_epochs": 10},
+    "ae_authors_script": {"epochs": 20},
+    "deep_svdd_authors_script": {"epochs": 10, "pretrain_epochs": 10, "dropout_rate": 0.0},
     "so_gaal": {"stop_epochs": 60},
     "ocsvm": {},
     "lof": {},
@@ -51,6 +55,8 @@ TINY = {
     "vae": {"epochs": 1},
     "deep_svdd": {"epochs": 1, "pretrain_epochs": 1},
     "deep_svdd_ruff": {"epochs": 1, "pretrain_epochs": 1},
+    "ae_authors_script": {"epochs": 1},
+    "deep_svdd_authors_script": {"epochs": 1, "pretrain_epochs": 1},
     "so_gaal": {"stop_epochs": 1},
     "ocsvm": {},
     "lof": {"n_neighbors": 5},
@@ -158,7 +164,7 @@ def test_unknown_parameter_is_rejected_with_the_valid_ones():
 def test_device_parameter_only_where_the_model_runs_on_torch_devices():
     with_device = {name for name in NAMES if "device" in make_baseline(name).get_params()}
     # PyOD's SO_GAAL runs on the CPU only
-    assert with_device == {"ae", "ae_pyod", "vae", "deep_svdd", "deep_svdd_ruff"}
+    assert with_device == {"ae", "ae_pyod", "vae", "deep_svdd", "deep_svdd_ruff", *SCRIPT_NAMES}
 
 
 @pytest.mark.parametrize(
@@ -197,6 +203,33 @@ def test_device_parameter_only_where_the_model_runs_on_torch_devices():
             },
         ),
         ("deep_svdd_ruff", {"hidden_features": 128, "latent_features": 10, "epochs": 100}),
+        (
+            "ae_authors_script",
+            {
+                "hidden_features": 256,
+                "latent_features": 10,
+                "epochs": 200,
+                "learning_rate": 3e-4,
+                "batch_size": 128,
+                "weight_decay": 0.0,
+                "dropout_rate": 0.5,
+                "input_scaling": "none",
+            },
+        ),
+        (
+            "deep_svdd_authors_script",
+            {
+                "hidden_features": 128,
+                "latent_features": 10,
+                "epochs": 100,
+                "pretrain_epochs": 50,
+                "learning_rate": 3e-4,
+                "batch_size": 128,
+                "weight_decay": 0.0,
+                "dropout_rate": 0.5,
+                "input_scaling": "none",
+            },
+        ),
         ("so_gaal", {"stop_epochs": 20, "input_scaling": "none"}),
         ("ocsvm", {"kernel": "rbf", "nu": 0.5, "gamma": "auto", "input_scaling": "standard"}),
         ("lof", {"n_neighbors": 20, "input_scaling": "none"}),
@@ -456,6 +489,8 @@ KNOWN_CHECK_FAILURES = {
     "ae_pyod": {"check_methods_subset_invariance"},
     "deep_svdd": {"check_methods_subset_invariance"},
     "deep_svdd_ruff": {"check_methods_subset_invariance"},
+    "ae_authors_script": {"check_methods_subset_invariance"},
+    "deep_svdd_authors_script": {"check_methods_subset_invariance"},
     # PyOD's VAE scores one seeded latent draw per row, assigned by the row's position in X.
     "vae": {"check_methods_subset_invariance", "check_methods_sample_order_invariance"},
 }

@@ -181,11 +181,25 @@ def test_the_implementation_parameter_picks_the_detector():
 
     where = {"random_state": 0, "n_threads": 1, "device": "cpu"}
     ae, svdd = get_method("AE").factory, get_method("Deep-SVDD").factory
-    built = {value: type(ae({"implementation": value}, **where)) for value in ("authors", "pyod")}
-    assert built == {"authors": BASELINES["ae"], "pyod": ALTERNATIVES["ae_pyod"]}
-    assert type(svdd({"implementation": "ruff"}, **where)) is ALTERNATIVES["deep_svdd_ruff"]
-    with pytest.raises(ValueError, match=r"unknown implementation 'keras'.*\['authors', 'pyod'\]"):
+    values = ("authors", "authors-script", "pyod")
+    built = {value: type(ae({"implementation": value}, **where)) for value in values}
+    assert built == {
+        "authors": BASELINES["ae"],
+        "authors-script": ALTERNATIVES["ae_authors_script"],
+        "pyod": ALTERNATIVES["ae_pyod"],
+    }
+    values = ("authors", "authors-script", "ruff")
+    built = {value: type(svdd({"implementation": value}, **where)) for value in values}
+    assert built == {
+        "authors": BASELINES["deep_svdd"],
+        "authors-script": ALTERNATIVES["deep_svdd_authors_script"],
+        "ruff": ALTERNATIVES["deep_svdd_ruff"],
+    }
+    valid = r"\['authors', 'authors-script', 'pyod'\]"
+    with pytest.raises(ValueError, match=rf"unknown implementation 'keras'.*{valid}"):
         ae({"implementation": "keras"}, **where)
+    with pytest.raises(ValueError, match="unknown implementation 'authors_script' of baseline"):
+        svdd({"implementation": "authors_script"}, **where)
     with pytest.raises(ValueError, match="one implementation"):
         BaselineFactory("vae")({"implementation": "pyod"}, **where)
     # the parameter never reaches the detector
