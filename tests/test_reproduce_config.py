@@ -381,7 +381,8 @@ def test_bad_baseline_fidelity_configs_name_file_and_key(text, message):
 
 def test_the_shipped_baseline_fidelity_experiment():
     """Its project variant is table1's baseline runs; its PyOD variant standardises the inputs of
-    IF, LOF and OCSVM only (OCSVM's default already: the same runs)."""
+    IF, LOF and OCSVM only (OCSVM's default already: the same runs); its authors_script variant
+    runs AE and Deep-SVDD as the authors' scripts (new runs), the others as table1."""
     experiments = {e.name: e for e in load_experiments(["table1", "protocols"])}
     experiment = experiments["table1_baselines"]
     assert experiment.methods == ("AE", "VAE", "SO-GAAL", "Deep-SVDD", "OCSVM", "LOF", "IF")
@@ -398,6 +399,22 @@ def test_the_shipped_baseline_fidelity_experiment():
     for point in points:
         if point.sweep_value == "pyod" and point.spec.method in ("IF", "LOF", "OCSVM"):
             assert point.spec.params_dict["input_scaling"] == "standard"
+    assert [v.name for v in experiment.variants] == ["project", "pyod", "authors_script"]
+    script = {
+        (p.spec.method, p.spec.run_id in table1)
+        for p in points
+        if p.sweep_value == "authors_script"
+    }
+    assert script == {
+        ("AE", False), ("VAE", True), ("SO-GAAL", True), ("Deep-SVDD", False),
+        ("OCSVM", True), ("LOF", True), ("IF", True),
+    }  # fmt: skip
+    for point in points:
+        if point.sweep_value == "authors_script" and point.spec.method in ("AE", "Deep-SVDD"):
+            assert point.spec.params_dict == {
+                "implementation": "authors-script",
+                "input_scaling": "none",
+            }
 
 
 def test_baseline_methods_record_their_implementation_and_input_scaling():

@@ -347,6 +347,19 @@ def test_runs_from_store_ignores_the_csvs_and_csv_needs_them(synthetic_store, tm
         ReportBuilder(empty, out, paper_dir, runs_from="cache")
 
 
+def _without_variants_added_since(experiment, again, committed):
+    """``again`` without the rows of variants the committed table lacks (added to the config
+    after the results were rendered, e.g. table1_baselines' authors_script). Their runs are not
+    computed yet: a cell with runs must hold the base variant's runs (shared run ids)."""
+    added = ~again["variant"].isin(set(committed["variant"]))
+    base = next(v.name for v in experiment.variants if experiment.is_base_variant(v.name))
+    keys = ["dataset", "method"]
+    base_cells = again[again["variant"] == base].set_index(keys)["auc_mean"]
+    for _, row in again[added & (again["n_done"] > 0)].iterrows():
+        assert row["auc_mean"] == base_cells[(row["dataset"], row["method"])], row.to_dict()
+    return again[~added].reset_index(drop=True)
+
+
 def test_committed_results_re_render_to_the_committed_tables(tmp_path):
     """`python -m reproduce.report` works on a fresh clone: the committed long-format CSVs alone
     give back the committed per-cell tables (means, stds, flags and ranks)."""
@@ -386,6 +399,8 @@ def test_committed_results_re_render_to_the_committed_tables(tmp_path):
             columns.append("flag")
         committed = pd.read_csv(results / "tables" / f"{experiment.name}_auc.csv")
         again = pd.read_csv(out / "tables" / f"{experiment.name}_auc.csv")
+        if "variant" in columns:
+            again = _without_variants_added_since(experiment, again, committed)
         pd.testing.assert_frame_equal(again[columns], committed[columns], check_exact=False)
     committed_ranks = pd.read_csv(results / "tables" / "table1_ranks.csv")
     pd.testing.assert_frame_equal(pd.read_csv(out / "tables" / "table1_ranks.csv"), committed_ranks)
@@ -878,6 +893,38 @@ def test_baseline_fidelity_report_from_stored_runs(tmp_path):
     assert cells.loc[("toy-a", "Toy", "noisy"), "reference_mean"] == pytest.approx(0.80)
     assert np.isnan(cells.loc[("toy-a", "Toy", "project"), "reference_mean"])
     assert "flag" not in builder.section(experiment).compared.columns
+
+
+def test_baseline_fidelity_report_shows_a_variant_without_runs_as_missing(tmp_path):
+    """A third variant (like table1_baselines' authors_script) whose own runs are not computed
+    yet: the section renders, counts them as missing and leaves the compared tables as they
+    are."""
+    text = FIDELITY + '[experiments.fid.variants.later]\nlabel = "later"\n'
+    text += "[experiments.fid.variants.later.params.Toy]\nnoise = 0.3\n"
+    (experiment,) = parse_config(text, "fid.toml")
+    store = RunStore(tmp_path / "runs")
+    for point in expand(experiment):
+        if point.sweep_value != "later" and not store.record_path(point.spec.run_id).exists():
+            store.write(synthetic_record(point.spec, protocol_auc(point)))
+    paper_dir = tmp_path / "paper"
+    paper_dir.mkdir()
+    pd.DataFrame(
+        {"dataset": ["toy-a"], "method": ["Toy"], "auc_mean": [0.9], "auc_std": [0.01]}
+    ).to_csv(paper_dir / "paper.csv", index=False)
+    (paper_dir / "pyod_bench.csv").write_text("dataset,Toy\ntoy-a,.80\n")
+    out = tmp_path / "out"
+    builder = ReportBuilder(store, out, paper_dir, causes_path=tmp_path / "none.toml")
+    report = builder.build([experiment], command="pytest").read_text()
+
+    # Toy's 3 datasets x 2 seeds of `later` are missing; ToyB's `later` runs are its project runs.
+    assert "36 runs — 30 done, 0 failed, 6 not in the store." in report
+    assert "`later` — later: Toy: noise = 0.3." in report
+    table = pd.read_csv(out / "tables" / "fid_fidelity.csv").set_index("method")
+    assert table.loc["Toy", "ours_mean"] == pytest.approx(0.905)  # the project runs only
+    cells = pd.read_csv(out / "tables" / "fid_auc.csv").set_index(["dataset", "method", "variant"])
+    assert cells.loc[("toy-a", "Toy", "later"), "n_done"] == 0
+    assert np.isnan(cells.loc[("toy-a", "Toy", "later"), "auc_mean"])
+    assert cells.loc[("toy-a", "ToyB", "later"), "n_done"] == 2
     # Toy methods are no baselines: the protocol section has no baseline table.
     assert "### Baselines: implementation" not in report
 
