@@ -179,7 +179,7 @@ def baseline_fidelity(
 
 def markdown_fidelity_tables(
     fidelity: pd.DataFrame,
-    settings: Mapping[str, str],
+    settings: Mapping[str, Mapping[str, str]],
     reference_settings: Mapping[str, str],
     reference_name: str = "reference",
     n_datasets: int | None = None,
@@ -188,7 +188,8 @@ def markdown_fidelity_tables(
     """The two Markdown tables of :func:`baseline_fidelity`: every method against the paper, and
     the methods the reference has against it (omitted when it has none).
 
-    ``settings`` / ``reference_settings``: per method, the protocol its compared runs used.
+    ``settings``: per variant (the ``variant`` column of ``fidelity``), per method, the protocol
+    its compared runs used; ``reference_settings``: per method, that of the reference's rows.
     ``n_datasets``: the experiment's dataset count; means over fewer datasets are marked.
     """
 
@@ -208,7 +209,8 @@ def markdown_fidelity_tables(
     ]
     for row in fidelity.itertuples():
         lines.append(
-            f"| {row.method} | {settings.get(row.method, '')} | {count(row.n_datasets)} "
+            f"| {row.method} | {settings.get(row.variant, {}).get(row.method, '')} "
+            f"| {count(row.n_datasets)} "
             f"| {_fmt(row.ours_mean)} | {_fmt(row.paper_mean)} | {_signed(row.difference)} "
             f"| {_fmt(row.mean_abs_difference)} | {within(row.within_tolerance, row.n_datasets)} "
             f"| {in_se(row.difference_in_seed_se)} |"

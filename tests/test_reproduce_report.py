@@ -897,8 +897,8 @@ def test_baseline_fidelity_report_from_stored_runs(tmp_path):
 
 def test_baseline_fidelity_report_shows_a_variant_without_runs_as_missing(tmp_path):
     """A third variant (like table1_baselines' authors_script) whose own runs are not computed
-    yet: the section renders, counts them as missing and leaves the compared tables as they
-    are."""
+    yet: the section renders, counts them as missing and gives the method it overrides a row
+    of its own in the fidelity table, empty until the runs exist."""
     text = FIDELITY + '[experiments.fid.variants.later]\nlabel = "later"\n'
     text += "[experiments.fid.variants.later.params.Toy]\nnoise = 0.3\n"
     (experiment,) = parse_config(text, "fid.toml")
@@ -919,14 +919,32 @@ def test_baseline_fidelity_report_shows_a_variant_without_runs_as_missing(tmp_pa
     # Toy's 3 datasets x 2 seeds of `later` are missing; ToyB's `later` runs are its project runs.
     assert "36 runs — 30 done, 0 failed, 6 not in the store." in report
     assert "`later` — later: Toy: noise = 0.3." in report
-    table = pd.read_csv(out / "tables" / "fid_fidelity.csv").set_index("method")
-    assert table.loc["Toy", "ours_mean"] == pytest.approx(0.905)  # the project runs only
+    table = pd.read_csv(out / "tables" / "fid_fidelity.csv").set_index(["method", "variant"])
+    assert table.loc[("Toy", "project"), "ours_mean"] == pytest.approx(0.905)  # project runs only
+    # `later` overrides Toy only: a row of its own, empty until its runs exist.
+    assert table.loc[("Toy", "later"), "n_datasets"] == 0
+    assert np.isnan(table.loc[("Toy", "later"), "ours_mean"])
+    assert ("ToyB", "later") not in table.index
+    assert "| Toy | `later`: noise = 0.3 |" not in report  # settings show implementation/scaling
+    assert "| Toy | `later` | 0 of 3 |" in report
+
     cells = pd.read_csv(out / "tables" / "fid_auc.csv").set_index(["dataset", "method", "variant"])
     assert cells.loc[("toy-a", "Toy", "later"), "n_done"] == 0
     assert np.isnan(cells.loc[("toy-a", "Toy", "later"), "auc_mean"])
     assert cells.loc[("toy-a", "ToyB", "later"), "n_done"] == 2
     # Toy methods are no baselines: the protocol section has no baseline table.
     assert "### Baselines: implementation" not in report
+
+    # Once the variant's runs exist, its row holds their mean beside the project's.
+    for point in expand(experiment):
+        if point.sweep_value == "later" and point.spec.method == "Toy":
+            store.write(synthetic_record(point.spec, protocol_auc(point) - 0.2))
+    builder = ReportBuilder(store, out, paper_dir, causes_path=tmp_path / "none.toml")
+    builder.build([experiment], command="pytest")
+    table = pd.read_csv(out / "tables" / "fid_fidelity.csv").set_index(["method", "variant"])
+    assert table.loc[("Toy", "later"), "n_datasets"] == 1  # the paper has toy-a only
+    assert table.loc[("Toy", "later"), "ours_mean"] == pytest.approx(0.705)
+    assert table.loc[("Toy", "project"), "ours_mean"] == pytest.approx(0.905)
 
 
 def test_protocol_section_lists_each_baselines_implementation_and_input_scaling():

@@ -32,7 +32,21 @@ def render(context: SectionContext) -> list[str]:
     reference, reference_name, notes = _reference(context)
     fidelity = baseline_fidelity(
         compared, methods, datasets, base.name, reference, experiment.reference_variant
-    )
+    ).assign(variant=base.name)
+    settings = {base.name: _settings(context, base)}
+    # Variants other than the base and the reference's (e.g. another implementation of some
+    # baselines): their overridden methods against the paper, a row each under the base's.
+    for variant in variants:
+        overridden = [m for m in methods if variant.params.get(m)]
+        if variant.name in (base.name, experiment.reference_variant) or not overridden:
+            continue
+        rows = baseline_fidelity(compared, overridden, datasets, variant.name)
+        fidelity = pd.concat([fidelity, rows.assign(variant=variant.name)], ignore_index=True)
+        settings[variant.name] = _settings(context, variant)
+    order = {m: i for i, m in enumerate(methods)}
+    fidelity = fidelity.sort_values(
+        "method", key=lambda c: c.map(order), kind="stable"
+    ).reset_index(drop=True)
     long = compared.rename(columns={"sweep_value": "variant"})[LONG_COLUMNS]
     if reference is not None:
         lookup = reference.set_index(["dataset", "method"])["auc_mean"]
@@ -50,7 +64,7 @@ def render(context: SectionContext) -> list[str]:
         reference_settings = _settings(context, experiment.variant(experiment.reference_variant))
     md = markdown_fidelity_tables(
         fidelity,
-        _settings(context, base),
+        settings,
         reference_settings,
         reference_name,
         n_datasets=len(datasets),
@@ -70,7 +84,8 @@ def render(context: SectionContext) -> list[str]:
     lines = [
         *notes,
         "Each baseline's mean test ROC-AUC over the datasets (each dataset's mean over seeds) "
-        f"beside the paper's mean over the same datasets, from the `{base.name}` runs; "
+        f"beside the paper's mean over the same datasets, from the `{base.name}` runs (and "
+        "from the runs of each other variant that overrides it, on a row of its own); "
         "*mean |Δ|* averages the per-dataset absolute differences. A mean is *within* when "
         f"it differs from the other by at most {FIDELITY_TOLERANCE:g}. *In seed SE*: the "
         "difference of the means over its standard error from the seed-to-seed spread of "
