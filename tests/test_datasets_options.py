@@ -18,18 +18,15 @@ from reproduce.config import CONFIG_DIR, ConfigError, expand, load_experiments, 
 from reproduce.runner import make_jobs, run_grid
 from reproduce.spec import RunSpec
 from reproduce.store import RunStore
-from reproduce.testing import register_toys, unregister_toys
 from tests import plugin_kind
 
 
 @pytest.fixture
-def plugin():
+def plugin(toys):  # toys: the "Toy" method
     plugin_kind.register()
-    register_toys()  # the "Toy" method
     plugin_kind.CALLS.clear()
     yield plugin_kind
     plugin_kind.unregister()
-    unregister_toys()
 
 
 # ---------------------------------------------------------------------- the options objects
