@@ -10,8 +10,10 @@ Every experiment gets its data through three calls::
     split.X_train, split.y_train, split.contamination
 
 Data files are found under ``data_dir`` / env ``RRNVP_DATA`` / the user cache directory
-(``<root>/odds/<name>.mat``), hash-checked, and downloaded when missing unless
-``RRNVP_OFFLINE=1``. ``python -m datasets`` lists them with their status and fetches them.
+(``<root>/odds/<name>.mat``, ``<root>/adbench-classical/<number>_<Name>.npz``; CIFAR-10's images
+in ``<root>/cifar-10-batches-py`` or ``<root>/cifar10-jpeg``), hash-checked, and downloaded when
+missing unless ``RRNVP_OFFLINE=1``. ``python -m datasets`` lists them with their status and
+fetches them.
 
 Kinds of datasets and the datasets themselves are registered (:mod:`datasets.registry`): the
 built-in kinds below, in this order (the listing order), and any kind a plug-in adds with

@@ -1,10 +1,17 @@
 """``python -m datasets``: list the registered datasets with their status, or fetch them.
 
+The built-in kinds: ODDS (``odds/<name>.mat``) and ADBench
+(``adbench-classical/<number>_<Name>.npz``), files under the data root, sha256-checked and
+downloaded when missing; CIFAR-10 (an image source under the data root, the original batches
+``cifar-10-batches-py/`` or the JPEG copy ``cifar10-jpeg/``; fetching downloads the original when
+neither is there); two-moons, generated, with nothing to fetch.
+
 Examples::
 
     python -m datasets                       # same as `list`
     python -m datasets list --kind odds
     python -m datasets fetch                 # every downloadable dataset, with a progress bar
+    python -m datasets fetch --kind adbench  # the 43 ADBench files
     python -m datasets fetch mammo glass --data-dir ~/data
 """
 
@@ -25,15 +32,18 @@ def _add_data_dir(parser: argparse.ArgumentParser, default: object) -> None:
     parser.add_argument(
         "--data-dir",
         default=default,
-        help=f"data root holding odds/<name>.mat (default: env {fetching.DATA_ENV}, "
-        "else the user cache directory)",
+        help="data root holding odds/<name>.mat, adbench-classical/<number>_<Name>.npz and "
+        "CIFAR-10's cifar-10-batches-py/ or cifar10-jpeg/; default: env "
+        f"{fetching.DATA_ENV}, else the user cache directory",
     )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m datasets",
-        description="List the benchmark datasets and their local status, or download them.",
+        description="List the benchmark datasets of every kind (ODDS, CIFAR-10, two-moons, "
+        "ADBench) and their local status, or download what is missing: the ODDS and ADBench "
+        "files (sha256-checked) and CIFAR-10's images; two-moons is generated, nothing to fetch.",
     )
     _add_data_dir(parser, default=None)
     commands = parser.add_subparsers(dest="command")
@@ -43,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     for command in (listing, getting):
         # SUPPRESS: given after the command it overrides, absent it keeps the top-level value.
         _add_data_dir(command, default=argparse.SUPPRESS)
-        command.add_argument("--kind", choices=list_kinds(), default=None)
+        command.add_argument(
+            "--kind", choices=list_kinds(), default=None, help="only the datasets of this kind"
+        )
     parser.set_defaults(command="list", kind=None)
     return parser
 

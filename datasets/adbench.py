@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from datasets import fetch
-from datasets.arrays import checked_arrays, registered_dataset
+from datasets.arrays import checked_arrays, labelled_file_entry, load_labelled_file
 from datasets.odds import OddsOptions
 from datasets.options import ComputeContext
 from datasets.registry import register, register_kind
@@ -263,16 +262,7 @@ def load_adbench(spec: AdbenchFile, data_dir: PathLike | None = None) -> Dataset
     DatasetUnavailableError
         The file is missing and cannot be downloaded.
     """
-    path = fetch.fetch(spec.remote, data_dir)
-    X, y = read_npz(path)
-    return registered_dataset(
-        spec.name,
-        path,
-        X,
-        y,
-        shape=(spec.n_samples, spec.n_features),
-        n_anomalies=spec.n_anomalies,
-    )
+    return load_labelled_file(spec, data_dir, read_npz, n_anomalies=spec.n_anomalies)
 
 
 @dataclass(frozen=True)
@@ -305,31 +295,19 @@ def load_adbench_split(
     """The seeded, preprocessed split of one ADBench dataset under ``options`` (default: the ODDS
     protocol without a cap, see :class:`AdbenchOptions`). ``context`` is not used."""
     options = options if options is not None else AdbenchOptions()
-    return split_and_preprocess(
-        load_adbench(spec, data_dir),
-        seed,
-        train_fraction=options.train_fraction,
-        stratify=options.stratify,
-        scaler=options.scaler,
-        protocol=options.protocol,
-        drop_constant=options.drop_constant,
-        max_train_rows=options.max_train_rows,
-    )
+    return split_and_preprocess(load_adbench(spec, data_dir), seed, **options.as_dict())
 
 
 def registered_entry(spec: AdbenchFile) -> RegisteredDataset:
     """The registry entry for one ADBench file (alias: ADBench's file stem)."""
-    return RegisteredDataset(
-        name=spec.name,
-        kind="adbench",
-        load=partial(load_adbench, spec),
-        load_split=partial(load_adbench_split, spec),
+    return labelled_file_entry(
+        spec,
+        "adbench",
+        load_adbench,
+        load_adbench_split,
         aliases=(Path(spec.file_name).stem,),
         summary=f"{spec.n_samples}x{spec.n_features}, {spec.n_anomalies} anomalies"
         + (f" (ODDS: {spec.odds_name})" if spec.odds_name else ""),
-        status=partial(fetch.file_status, spec.remote),
-        fetch=partial(fetch.fetch, spec.remote),
-        size_hint=spec.n_samples * spec.n_features,
     )
 
 

@@ -13,13 +13,12 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from datasets import fetch
-from datasets.arrays import checked_arrays, registered_dataset
+from datasets.arrays import checked_arrays, labelled_file_entry, load_labelled_file
 from datasets.options import ComputeContext, DataOptions, check_bool
 from datasets.preprocessing import check_scaler
 from datasets.registry import register, register_kind
@@ -208,16 +207,8 @@ def load_odds(spec: OddsFile, data_dir: PathLike | None = None) -> Dataset:
     DatasetUnavailableError
         The file is missing and cannot be downloaded.
     """
-    path = fetch.fetch(spec.remote, data_dir)
-    X, y = read_mat(path)
-    return registered_dataset(
-        spec.name,
-        path,
-        X,
-        y,
-        shape=(spec.n_samples, spec.n_features),
-        n_anomalies=spec.n_outliers,
-        anomalies="outliers",
+    return load_labelled_file(
+        spec, data_dir, read_mat, n_anomalies=spec.n_outliers, anomalies="outliers"
     )
 
 
@@ -225,7 +216,9 @@ def load_odds(spec: OddsFile, data_dir: PathLike | None = None) -> Dataset:
 class OddsOptions(DataOptions):
     """The options that define an ODDS split (a config's ``[data]`` table); the defaults are the
     project's protocol: stratified 60/40 split, constant columns dropped and min-max scaling
-    fitted on the training part only. See :func:`datasets.splits.split_and_preprocess`."""
+    fitted on the training part only. Each option is the keyword of the same name of
+    :func:`datasets.splits.split_and_preprocess`, which :func:`load_odds_split` passes them to as
+    they are."""
 
     train_fraction: float = 0.6
     stratify: bool = True
@@ -252,29 +245,18 @@ def load_odds_split(
     project's protocol, see :class:`OddsOptions`). ``context`` is not used: nothing here depends
     on where it is computed."""
     options = options if options is not None else OddsOptions()
-    return split_and_preprocess(
-        load_odds(spec, data_dir),
-        seed,
-        train_fraction=options.train_fraction,
-        stratify=options.stratify,
-        scaler=options.scaler,
-        protocol=options.protocol,
-        drop_constant=options.drop_constant,
-    )
+    return split_and_preprocess(load_odds(spec, data_dir), seed, **options.as_dict())
 
 
 def registered_entry(spec: OddsFile) -> RegisteredDataset:
     """The registry entry for one ODDS file (aliases: its paper spelling, when different)."""
-    return RegisteredDataset(
-        name=spec.name,
-        kind="odds",
-        load=partial(load_odds, spec),
-        load_split=partial(load_odds_split, spec),
+    return labelled_file_entry(
+        spec,
+        "odds",
+        load_odds,
+        load_odds_split,
         aliases=(spec.paper_name,) if spec.paper_name != spec.name else (),
         summary=f"{spec.n_samples}x{spec.n_features}, {spec.n_outliers} outliers",
-        status=partial(fetch.file_status, spec.remote),
-        fetch=partial(fetch.fetch, spec.remote),
-        size_hint=spec.n_samples * spec.n_features,
     )
 
 

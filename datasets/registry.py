@@ -237,9 +237,10 @@ def load_split(
     **options
         The options that define the data, those of the dataset's kind (its options class:
         :class:`datasets.odds.OddsOptions`, :class:`datasets.cifar10.Cifar10Options`,
-        :class:`datasets.synthetic.TwoMoonsOptions`, or a plug-in kind's). ODDS:
-        ``train_fraction=0.6``, ``stratify=True``, ``scaler="minmax"|"zscore"|None``,
-        ``protocol="inductive"|"transductive"``, ``drop_constant=True``. Two-moons:
+        :class:`datasets.synthetic.TwoMoonsOptions`, :class:`datasets.adbench.AdbenchOptions`, or
+        a plug-in kind's). ODDS: ``train_fraction=0.6``, ``stratify=True``,
+        ``scaler="minmax"|"zscore"|None``, ``protocol="inductive"|"transductive"``,
+        ``drop_constant=True``. ADBench: those of ODDS and ``max_train_rows=None``. Two-moons:
         ``n_normal``, ``n_anomalies``, ``noise``, ``scaler``. CIFAR-10: ``ratio``, ``features``,
         ``test_protocol``, ``image_source``, ``pca_components``, ``scale_features``.
 

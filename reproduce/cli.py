@@ -64,8 +64,8 @@ def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
         default=["paper"],
         metavar="NAMES",
         help="comma-separated config names from reproduce/configs/ (table1, fig4, protocols, "
-        "fig2, fig3, table2, fig5, fig6, quick, regression) or paths to .toml files; 'paper' "
-        "(default) = all of them but quick and regression",
+        "fig2, fig3, table2, fig5, fig6, quick, regression, adbench) or paths to .toml files; "
+        "'paper' (default) = all of them but quick, regression and adbench (beyond the paper)",
     )
     group.add_argument(
         "--only",

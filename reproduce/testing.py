@@ -241,6 +241,41 @@ def load_toy_dataset(name: str, data_dir: Any = None) -> datasets.Dataset:
     return datasets.Dataset(name, split.X_train, split.y_train, source="generated: toy")
 
 
+def labelled_dataset(
+    n: int, d: int, n_anomalies: int, seed: int = 0, *, shift: bool = True
+) -> datasets.Dataset:
+    """A seeded toy dataset for tests of splits and preprocessing: scaled (and shifted) Gaussian
+    columns, ``n_anomalies`` rows at random positions labelled 1.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows.
+    d : int
+        Number of columns.
+    n_anomalies : int
+        Number of rows labelled 1 (anomalies); the others are labelled 0. The labels say nothing
+        of the values: every row is drawn alike.
+    seed : int, default=0
+        Seed of the draw.
+    shift : bool, default=True
+        Whether each column is also shifted by an offset drawn uniformly from [-5, 5).
+
+    Returns
+    -------
+    datasets.Dataset
+        Named ``"toy"``: standard normal values times a per-column scale drawn uniformly from
+        [0.5, 10), plus the per-column offset when ``shift``; labels as ``int64``.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 10, size=d)
+    if shift:  # drawn after the scales, so the unshifted draw is the shifted one's prefix
+        X = X + rng.uniform(-5, 5, size=d)
+    y = np.zeros(n, dtype=np.int64)
+    y[rng.choice(n, n_anomalies, replace=False)] = 1
+    return datasets.Dataset(name="toy", X=X, y=y)
+
+
 def register_toys() -> None:
     """Register the toy dataset kind, its datasets and the toy methods (replacing earlier
     registrations), the way a plug-in does: the kind goes into the ``datasets`` registry like the

@@ -150,26 +150,22 @@ def test_runner_defaults_are_the_detectors_defaults_and_reach_the_detector():
         assert built.input_scaling == defaults["input_scaling"]
 
 
+@pytest.mark.usefixtures("toys")
 def test_every_run_record_carries_the_input_scaling_and_implementation(tmp_path):
     from reproduce.backends import SequentialBackend
     from reproduce.registry import get_method
     from reproduce.runner import run_grid
     from reproduce.spec import RunSpec
     from reproduce.store import RunStore
-    from reproduce.testing import register_toys, unregister_toys
 
-    register_toys()
-    try:
-        store = RunStore(tmp_path)
-        specs = [
-            RunSpec.create("toy-a", "OCSVM", 0, get_method("OCSVM").defaults),
-            RunSpec.create("toy-a", "AE", 0, {**get_method("AE").defaults, "epochs": 1}),
-        ]
-        summary = run_grid(specs, store, SequentialBackend(), progress=False)
-        assert summary.done == 2, summary.failed_runs
-        ocsvm, ae = (store.read(spec.run_id) for spec in specs)
-    finally:
-        unregister_toys()
+    store = RunStore(tmp_path)
+    specs = [
+        RunSpec.create("toy-a", "OCSVM", 0, get_method("OCSVM").defaults),
+        RunSpec.create("toy-a", "AE", 0, {**get_method("AE").defaults, "epochs": 1}),
+    ]
+    summary = run_grid(specs, store, SequentialBackend(), progress=False)
+    assert summary.done == 2, summary.failed_runs
+    ocsvm, ae = (store.read(spec.run_id) for spec in specs)
     assert ocsvm.spec.params_dict["input_scaling"] == "standard"
     assert ocsvm.resolved_params["input_scaling"] == "standard"
     assert ocsvm.spec.to_dict()["params"] == {"input_scaling": "standard"}

@@ -5,11 +5,13 @@ tables, the runner's context and a plug-in kind end to end."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import pickle
 
 import pytest
 
 import datasets
+from datasets.adbench import AdbenchOptions
 from datasets.cifar10 import Cifar10Options
 from datasets.odds import OddsOptions
 from datasets.synthetic import TwoMoonsOptions
@@ -18,18 +20,15 @@ from reproduce.config import CONFIG_DIR, ConfigError, expand, load_experiments, 
 from reproduce.runner import make_jobs, run_grid
 from reproduce.spec import RunSpec
 from reproduce.store import RunStore
-from reproduce.testing import register_toys, unregister_toys
 from tests import plugin_kind
 
 
 @pytest.fixture
-def plugin():
+def plugin(toys):  # toys: the "Toy" method
     plugin_kind.register()
-    register_toys()  # the "Toy" method
     plugin_kind.CALLS.clear()
     yield plugin_kind
     plugin_kind.unregister()
-    unregister_toys()
 
 
 # ---------------------------------------------------------------------- the options objects
@@ -48,6 +47,14 @@ def test_every_built_in_kind_has_a_frozen_options_class_without_execution_settin
         "cache_dir",
         "weights_path",
     }
+
+
+def test_file_kinds_options_are_the_keywords_of_split_and_preprocess() -> None:
+    # The ODDS and ADBench split loaders pass options.as_dict() to it as keywords.
+    parameters = inspect.signature(datasets.split_and_preprocess).parameters
+    keywords = [n for n, p in parameters.items() if p.kind is p.KEYWORD_ONLY]
+    assert list(OddsOptions.names()) == keywords[:-1]
+    assert list(AdbenchOptions.names()) == keywords
 
 
 def test_options_take_the_project_protocol_by_default() -> None:

@@ -17,14 +17,11 @@ from datasets.splits import (
     split_and_preprocess,
 )
 from reproduce.spec import RunSpec
+from reproduce.testing import labelled_dataset
 
 
 def toy_dataset(n: int = 1000, d: int = 3, n_anomalies: int = 80, seed: int = 0) -> Dataset:
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 10, size=d)
-    y = np.zeros(n, dtype=np.int64)
-    y[rng.choice(n, n_anomalies, replace=False)] = 1
-    return Dataset(name="toy", X=X, y=y)
+    return labelled_dataset(n, d, n_anomalies, seed, shift=False)
 
 
 @settings(max_examples=60, deadline=None)

@@ -12,7 +12,7 @@ from reproduce.execute import ANYTIME_EPOCHS, anytime_auc, request_snapshots
 from reproduce.runner import run_grid
 from reproduce.spec import RunSpec
 from reproduce.store import RunStore
-from reproduce.testing import load_toy_split, register_toys, unregister_toys
+from reproduce.testing import load_toy_split
 from rrnvp import FlowDetector
 
 VARIANTS = {
@@ -115,15 +115,12 @@ def test_anytime_auc_is_the_test_auc_of_each_snapshot(data):
     assert by_epoch["2"] == roc_auc_score(y, staged[2])
 
 
+@pytest.mark.usefixtures("toys")
 def test_a_flow_run_record_holds_the_anytime_auc(tmp_path):
-    register_toys()
-    try:
-        spec = RunSpec.create("toy-a", "RealNVP", 0, {"epochs": 12, "batch_size": 64})
-        store = RunStore(tmp_path)
-        run_grid([spec], store, SequentialBackend(), progress=False)
-        record = store.read(spec.run_id)
-    finally:
-        unregister_toys()
+    spec = RunSpec.create("toy-a", "RealNVP", 0, {"epochs": 12, "batch_size": 64})
+    store = RunStore(tmp_path)
+    run_grid([spec], store, SequentialBackend(), progress=False)
+    record = store.read(spec.run_id)
     by_epoch = record.metrics["roc_auc_by_epoch"]
     assert list(by_epoch) == ["10", "12"]
     assert by_epoch["12"] == record.metrics["roc_auc"]

@@ -13,7 +13,6 @@ from reproduce.report import ReportBuilder
 from reproduce.runner import run_grid
 from reproduce.spec import RunSpec, package_version
 from reproduce.store import RunRecord, RunStore
-from reproduce.testing import register_toys, unregister_toys
 
 
 def _record(spec: RunSpec, by_epoch: dict[str, float] | None) -> RunRecord:
@@ -84,11 +83,10 @@ def test_failed_runs_and_runs_without_records_give_no_rows():
     assert anytime_summary(anytime_rows(runs, {})).empty
 
 
+@pytest.mark.usefixtures("toys")
 def test_the_report_shows_the_anytime_auc_of_real_flow_runs(tmp_path):
-    register_toys()
-    try:
-        (experiment,) = parse_config(
-            """
+    (experiment,) = parse_config(
+        """
 [experiments.any]
 title = "Toy anytime"
 report = "auc_table"
@@ -100,17 +98,15 @@ methods = ["RealNVP", "Toy"]
 epochs = 12
 batch_size = 64
 """,
-            "any.toml",
-        )
-        store = RunStore(tmp_path / "runs")
-        summary = run_grid(
-            [p.spec for p in expand(experiment)], store, SequentialBackend(), progress=False
-        )
-        assert summary.done == 4
-        out = tmp_path / "out"
-        ReportBuilder(store, out, tmp_path).build([experiment], command="pytest")
-    finally:
-        unregister_toys()
+        "any.toml",
+    )
+    store = RunStore(tmp_path / "runs")
+    summary = run_grid(
+        [p.spec for p in expand(experiment)], store, SequentialBackend(), progress=False
+    )
+    assert summary.done == 4
+    out = tmp_path / "out"
+    ReportBuilder(store, out, tmp_path).build([experiment], command="pytest")
     report = (out / "report.md").read_text()
     assert "Test AUC by training epochs" in report and "2 of the 4 finished runs" in report
     table = pd.read_csv(out / "tables" / "any_anytime.csv")
