@@ -1,9 +1,10 @@
 """The paper's baselines (Liu, Tan & Zhou, AAAI 2022) behind the ``rrnvp.FlowDetector`` interface.
 
 ``BASELINES`` maps each name (``ae``, ``vae``, ``deep_svdd``, ``so_gaal``, ``ocsvm``, ``lof``,
-``iforest``) to the scikit-learn estimator class of its paper-faithful configuration;
-``ALTERNATIVES`` holds other implementations of the same baselines (``ae_pyod``,
-``deep_svdd_ruff``, ``ae_authors_script``, ``deep_svdd_authors_script``);
+``iforest``) to the scikit-learn estimator class of its paper-faithful configuration (``ae`` and
+``deep_svdd``: the authors' ODDS scripts exactly); ``ALTERNATIVES`` holds other implementations of
+the same baselines (``ae_rebuilt``, ``deep_svdd_rebuilt``: the authors' networks rebuilt from a
+description of their scripts, the defaults until 2026-12-02; ``ae_pyod``, ``deep_svdd_ruff``);
 ``make_baseline(name, **params)`` returns an unfitted detector of either with the authors'
 settings. Every detector has ``fit(X)``,
 ``decision_function(X)`` (higher = more anomalous), ``score_samples(X)`` (its negation),
@@ -15,14 +16,14 @@ from baselines.adapter import BaselineDetector, BaselineSpec
 from baselines.registry import (
     ALTERNATIVES,
     BASELINES,
-    AuthorsScriptAutoEncoderDetector,
-    AuthorsScriptDeepSVDDDetector,
     AutoEncoderDetector,
     DeepSVDDDetector,
     IForestDetector,
     LOFDetector,
     OCSVMDetector,
     PyODAutoEncoderDetector,
+    RebuiltAutoEncoderDetector,
+    RebuiltDeepSVDDDetector,
     RuffDeepSVDDDetector,
     SOGAALDetector,
     VAEDetector,
@@ -35,8 +36,6 @@ from rrnvp.runtime import ThreadBudget
 __all__ = [
     "ALTERNATIVES",
     "BASELINES",
-    "AuthorsScriptAutoEncoderDetector",
-    "AuthorsScriptDeepSVDDDetector",
     "AutoEncoderDetector",
     "BaselineDetector",
     "BaselineSpec",
@@ -45,6 +44,8 @@ __all__ = [
     "LOFDetector",
     "OCSVMDetector",
     "PyODAutoEncoderDetector",
+    "RebuiltAutoEncoderDetector",
+    "RebuiltDeepSVDDDetector",
     "RuffDeepSVDDDetector",
     "SOGAALDetector",
     "VAEDetector",

@@ -6,8 +6,9 @@ and ``trainSVDD.py`` (class ``SVDD`` of ``models/SVDD.py``) of their repository
 written here, not copied; neither reproduces the scripts' test-loss checkpoint selection: the
 model of the last epoch is used, fitted on the training data only.
 
-``authors`` (:class:`AuthorsAutoEncoder`, :class:`AuthorsDeepSVDD`): rebuilt from a description of
-the scripts, the baselines' default; its results are committed, so its computation stays as it is.
+``authors`` (:class:`AuthorsAutoEncoder`, :class:`AuthorsDeepSVDD`; the baselines
+``ae_rebuilt`` and ``deep_svdd_rebuilt``): rebuilt from a description of the scripts, the
+baselines' default until 2026-12-02; its results are committed, so its computation stays as it is.
 
 :class:`AuthorsAutoEncoder`
     Encoder ``d -> h -> h -> k`` and decoder ``k -> h -> h -> d`` (h = 256, k = 10), each hidden
@@ -25,8 +26,9 @@ the scripts, the baselines' default; its results are committed, so its computati
     Dropout(0.5) after the hidden layers, Sigmoid output), made bias-free like the encoder it is
     trained with, for the same min-max scaled inputs.
 
-``authors-script`` (:class:`AuthorsScriptAutoEncoder`, :class:`AuthorsScriptDeepSVDD`): what the
-scripts compute, read from their code. The encoders are those above; the differences:
+``authors-script`` (:class:`AuthorsScriptAutoEncoder`, :class:`AuthorsScriptDeepSVDD`; the
+baselines ``ae`` and ``deep_svdd``, the default): what the scripts compute, read from their code.
+The encoders are those above; the differences:
 
 :class:`AuthorsScriptAutoEncoder` (``train_ae.py``, ``models/AE_Coteaching.py``)
     - decoder: LeakyReLU(0.1), Dropout(0.5), ``Linear(k, h)``, LeakyReLU(0.1), Dropout(0.5),
@@ -51,13 +53,13 @@ scripts compute, read from their code. The encoders are those above; the differe
     without missing values) are left out.
 
 All four are the *inner* models the adapter drives (``fit`` / ``decision_function``, PyOD
-style); users get them through ``baselines.make_baseline("ae")`` / ``("deep_svdd")`` /
-``("ae_authors_script")`` / ``("deep_svdd_authors_script")``. All randomness (initial weights,
-batch order, dropout masks) comes from generators seeded by ``random_state``; the global RNGs are
-never drawn from. The weights are drawn layer by layer in the order the networks list them, so
-the two variants of a model start from the same weights under the same seed. Mini-batches follow
-the authors' torch ``DataLoader(shuffle=True)`` with its defaults: reshuffled every epoch, the
-last incomplete batch kept.
+style); users get them through ``baselines.make_baseline("ae")`` / ``("deep_svdd")`` (the
+scripts exactly) / ``("ae_rebuilt")`` / ``("deep_svdd_rebuilt")`` (the rebuild). All randomness
+(initial weights, batch order, dropout masks) comes from generators seeded by ``random_state``;
+the global RNGs are never drawn from. The weights are drawn layer by layer in the order the
+networks list them, so the two variants of a model start from the same weights under the same
+seed. Mini-batches follow the authors' torch ``DataLoader(shuffle=True)`` with its defaults:
+reshuffled every epoch, the last incomplete batch kept.
 """
 
 from __future__ import annotations

@@ -12,14 +12,16 @@ Every parameter is declared once, as a :class:`rrnvp.params.Param` (default, con
 documentation); a declaration several specs share (the same default for the same reason) is
 written once below and used by each.
 
-``BASELINES`` holds the paper-faithful configuration of each baseline; ``ALTERNATIVES`` holds
-other implementations of the same baselines, reachable by name: ``ae_pyod`` (PyOD's
-``AutoEncoder``, the suite's AE before the authors' network was rebuilt) and ``deep_svdd_ruff``
-(Deep SVDD after Ruff et al.'s reference code, the suite's earlier Deep-SVDD), which compute
-exactly what the suite's AE and Deep-SVDD computed before; ``ae_authors_script`` and
-``deep_svdd_authors_script``, the authors' ODDS scripts exactly as their code computes them (the
-``ae`` and ``deep_svdd`` networks were rebuilt from a description of those scripts and differ in
-a few places, listed in :mod:`baselines.authors_nets`).
+``BASELINES`` holds the paper-faithful configuration of each baseline: ``ae`` and ``deep_svdd``
+are the authors' ODDS scripts exactly as their code computes them (:mod:`baselines.authors_nets`).
+``ALTERNATIVES`` holds other implementations of the same baselines, reachable by name, each
+computing exactly what the suite's AE or Deep-SVDD computed before: ``ae_rebuilt`` and
+``deep_svdd_rebuilt`` (the authors' networks rebuilt from a description of their scripts, which
+differ from the scripts' code in a few places listed in :mod:`baselines.authors_nets`; the
+defaults until 2026-12-02), ``ae_pyod`` (PyOD's ``AutoEncoder``, the suite's AE before the
+rebuild) and ``deep_svdd_ruff`` (Deep SVDD after Ruff et al.'s reference code, the suite's
+Deep-SVDD before the rebuild). The script-exact networks' former names ``ae_authors_script`` and
+``deep_svdd_authors_script`` still reach ``ae`` and ``deep_svdd`` (not listed).
 
 Every spec declares its ``input_scaling`` (the adapter's per-method preprocessing, fitted on the
 training data) with the reason for it.
@@ -27,7 +29,7 @@ training data) with the reason for it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -153,41 +155,11 @@ _PYOD_PREPROCESSING = Param(
 
 
 # ---------------------------------------------------------------------------------------- AE
-# The authors' own ODDS autoencoder (train_ae.py with models/AE_Coteaching.py;
-# baselines/authors_nets.py), last epoch.
-AE_SPEC = _torch_network_spec(
-    name="ae",
-    summary="Autoencoder baseline, the authors' ODDS network (d-256-256-10-256-256-d, LeakyReLU "
-    "0.1, dropout 0.5, Sigmoid output): score = squared reconstruction error.",
-    model_class=AuthorsAutoEncoder,
-    params={
-        "hidden_features": Param(
-            256, POSITIVE_INT, "Width of the two hidden layers on each side (authors' script)."
-        ),
-        "latent_features": _AUTHORS_LATENT,
-        "epochs": _AUTHORS_AE_EPOCHS,
-        "learning_rate": _AUTHORS_AE_LEARNING_RATE,
-        "batch_size": Param(
-            128,
-            POSITIVE_INT,
-            "Mini-batch size; the last incomplete batch is kept (authors' script: a torch "
-            "DataLoader with its default drop_last=False).",
-        ),
-        "weight_decay": Param(
-            0.0, NON_NEGATIVE_REAL, "Adam weight decay (authors' script: plain Adam, torch's 0)."
-        ),
-        "dropout_rate": _AUTHORS_DROPOUT,
-        "input_scaling": _MINMAX_INPUTS,
-    },
-    build_kwargs=_authors_kwargs,
-)
-
-
 # The authors' ODDS autoencoder exactly as their script computes it (train_ae.py with class AE of
 # models/AE_Coteaching.py; baselines/authors_nets.py): the decoder's layout and two dropout passes
-# per step; every default from run.sh's train_ae.py line or the script.
-AE_AUTHORS_SCRIPT_SPEC = _torch_network_spec(
-    name="ae_authors_script",
+# per step; every default from run.sh's train_ae.py line or the script. Last epoch.
+AE_SPEC = _torch_network_spec(
+    name="ae",
     summary="Autoencoder baseline, the authors' ODDS script exactly (d-256-256-10-256-256-d, "
     "LeakyReLU 0.1, dropout 0.5 on the code too, none after the decoder's last hidden layer, "
     "Sigmoid output; two dropout passes per step): score = squared reconstruction error of "
@@ -231,6 +203,38 @@ AE_AUTHORS_SCRIPT_SPEC = _torch_network_spec(
             "Dropout on the code and after each hidden layer but the decoder's last (authors' "
             "models/AE_Coteaching.py, class AE).",
         ),
+        "input_scaling": _MINMAX_INPUTS,
+    },
+    build_kwargs=_authors_kwargs,
+)
+
+
+# The earlier rebuild of the authors' ODDS autoencoder from a description of their script
+# (baselines/authors_nets.py), the suite's AE until 2026-12-02, kept bit-identical so that its
+# committed runs can be recomputed: symmetric decoder, one pass per step. Last epoch.
+AE_REBUILT_SPEC = _torch_network_spec(
+    name="ae_rebuilt",
+    summary="Autoencoder baseline, the earlier rebuild of the authors' ODDS network from a "
+    "description of their script (d-256-256-10-256-256-d, LeakyReLU 0.1, dropout 0.5 after every "
+    "hidden layer, Sigmoid output; one pass per step): score = squared reconstruction error.",
+    model_class=AuthorsAutoEncoder,
+    params={
+        "hidden_features": Param(
+            256, POSITIVE_INT, "Width of the two hidden layers on each side (authors' script)."
+        ),
+        "latent_features": _AUTHORS_LATENT,
+        "epochs": _AUTHORS_AE_EPOCHS,
+        "learning_rate": _AUTHORS_AE_LEARNING_RATE,
+        "batch_size": Param(
+            128,
+            POSITIVE_INT,
+            "Mini-batch size; the last incomplete batch is kept (authors' script: a torch "
+            "DataLoader with its default drop_last=False).",
+        ),
+        "weight_decay": Param(
+            0.0, NON_NEGATIVE_REAL, "Adam weight decay (authors' script: plain Adam, torch's 0)."
+        ),
+        "dropout_rate": _AUTHORS_DROPOUT,
         "input_scaling": _MINMAX_INPUTS,
     },
     build_kwargs=_authors_kwargs,
@@ -334,51 +338,11 @@ VAE_SPEC = _torch_network_spec(
 
 
 # --------------------------------------------------------------------------------- Deep-SVDD
-# The authors' own ODDS Deep SVDD (trainSVDD.py with models/SVDD.py; baselines/authors_nets.py),
-# last epoch. The optimiser settings are PyOD 3.6 ``DeepSVDD``'s defaults (Adam, lr 1e-4,
-# batch 32, weight decay 5e-7).
-DEEP_SVDD_SPEC = _torch_network_spec(
-    name="deep_svdd",
-    summary="Deep SVDD baseline, the authors' ODDS network (bias-free d-128-128-10, LeakyReLU 0.1, "
-    "dropout 0.5, AE pre-trained): score = squared distance to the centre.",
-    model_class=AuthorsDeepSVDD,
-    params={
-        "hidden_features": Param(
-            128,
-            POSITIVE_INT,
-            "Width h of the two hidden layers (authors' script, h = 128 on ODDS).",
-        ),
-        "latent_features": _AUTHORS_LATENT,
-        "epochs": _AUTHORS_SVDD_EPOCHS,
-        "pretrain_epochs": Param(
-            50, NON_NEGATIVE_INT, "Autoencoder pre-training epochs (authors' script)."
-        ),
-        "learning_rate": Param(
-            1e-4, POSITIVE_REAL, "Adam learning rate of both phases (PyOD DeepSVDD default)."
-        ),
-        "batch_size": Param(
-            32,
-            POSITIVE_INT,
-            "Mini-batch size of both phases, the last incomplete batch kept (PyOD DeepSVDD "
-            "default).",
-        ),
-        "weight_decay": Param(
-            5e-7,
-            NON_NEGATIVE_REAL,
-            "Adam weight decay of both phases (PyOD DeepSVDD default l2_regularizer).",
-        ),
-        "dropout_rate": _AUTHORS_DROPOUT,
-        "input_scaling": _MINMAX_INPUTS,
-    },
-    build_kwargs=_authors_kwargs,
-)
-
-
 # The authors' ODDS Deep SVDD exactly as their script computes it (trainSVDD.py with class SVDD of
 # models/SVDD.py; baselines/authors_nets.py): the decoder's layout and one Adam for both phases;
-# every default from run.sh's trainSVDD.py line or the script.
-DEEP_SVDD_AUTHORS_SCRIPT_SPEC = _torch_network_spec(
-    name="deep_svdd_authors_script",
+# every default from run.sh's trainSVDD.py line or the script. Last epoch.
+DEEP_SVDD_SPEC = _torch_network_spec(
+    name="deep_svdd",
     summary="Deep SVDD baseline, the authors' ODDS script exactly (bias-free d-128-128-10, "
     "LeakyReLU 0.1, dropout 0.5, AE pre-trained with the script's decoder, one Adam for both "
     "phases): score = squared distance to the centre.",
@@ -430,6 +394,49 @@ DEEP_SVDD_AUTHORS_SCRIPT_SPEC = _torch_network_spec(
             "Dropout after the encoder's hidden layers, on the decoder's input and after its "
             "first hidden layer (authors' models/SVDD.py).",
         ),
+        "input_scaling": _MINMAX_INPUTS,
+    },
+    build_kwargs=_authors_kwargs,
+)
+
+
+# The earlier rebuild of the authors' ODDS Deep SVDD from a description of their script
+# (baselines/authors_nets.py), the suite's Deep-SVDD until 2026-12-02, kept bit-identical so that
+# its committed runs can be recomputed: symmetric pre-training decoder, a fresh Adam per phase,
+# and PyOD 3.6 ``DeepSVDD``'s optimiser settings (Adam, lr 1e-4, batch 32, weight decay 5e-7).
+# Last epoch.
+DEEP_SVDD_REBUILT_SPEC = _torch_network_spec(
+    name="deep_svdd_rebuilt",
+    summary="Deep SVDD baseline, the earlier rebuild of the authors' ODDS network from a "
+    "description of their script (bias-free d-128-128-10, LeakyReLU 0.1, dropout 0.5, AE "
+    "pre-trained, a fresh Adam per phase): score = squared distance to the centre.",
+    model_class=AuthorsDeepSVDD,
+    params={
+        "hidden_features": Param(
+            128,
+            POSITIVE_INT,
+            "Width h of the two hidden layers (authors' script, h = 128 on ODDS).",
+        ),
+        "latent_features": _AUTHORS_LATENT,
+        "epochs": _AUTHORS_SVDD_EPOCHS,
+        "pretrain_epochs": Param(
+            50, NON_NEGATIVE_INT, "Autoencoder pre-training epochs (authors' script)."
+        ),
+        "learning_rate": Param(
+            1e-4, POSITIVE_REAL, "Adam learning rate of both phases (PyOD DeepSVDD default)."
+        ),
+        "batch_size": Param(
+            32,
+            POSITIVE_INT,
+            "Mini-batch size of both phases, the last incomplete batch kept (PyOD DeepSVDD "
+            "default).",
+        ),
+        "weight_decay": Param(
+            5e-7,
+            NON_NEGATIVE_REAL,
+            "Adam weight decay of both phases (PyOD DeepSVDD default l2_regularizer).",
+        ),
+        "dropout_rate": _AUTHORS_DROPOUT,
         "input_scaling": _MINMAX_INPUTS,
     },
     build_kwargs=_authors_kwargs,
@@ -628,14 +635,12 @@ IFOREST_SPEC = BaselineSpec(
 # ---------------------------------------------------------------------------------- classes
 AutoEncoderDetector = detector_class(AE_SPEC, "AutoEncoderDetector", __name__)
 PyODAutoEncoderDetector = detector_class(AE_PYOD_SPEC, "PyODAutoEncoderDetector", __name__)
+RebuiltAutoEncoderDetector = detector_class(AE_REBUILT_SPEC, "RebuiltAutoEncoderDetector", __name__)
 VAEDetector = detector_class(VAE_SPEC, "VAEDetector", __name__)
 DeepSVDDDetector = detector_class(DEEP_SVDD_SPEC, "DeepSVDDDetector", __name__)
 RuffDeepSVDDDetector = detector_class(DEEP_SVDD_RUFF_SPEC, "RuffDeepSVDDDetector", __name__)
-AuthorsScriptAutoEncoderDetector = detector_class(
-    AE_AUTHORS_SCRIPT_SPEC, "AuthorsScriptAutoEncoderDetector", __name__
-)
-AuthorsScriptDeepSVDDDetector = detector_class(
-    DEEP_SVDD_AUTHORS_SCRIPT_SPEC, "AuthorsScriptDeepSVDDDetector", __name__
+RebuiltDeepSVDDDetector = detector_class(
+    DEEP_SVDD_REBUILT_SPEC, "RebuiltDeepSVDDDetector", __name__
 )
 SOGAALDetector = detector_class(SO_GAAL_SPEC, "SOGAALDetector", __name__)
 OCSVMDetector = detector_class(OCSVM_SPEC, "OCSVMDetector", __name__)
@@ -646,16 +651,17 @@ _BASELINES: Registry[type[BaselineDetector]] = Registry("baseline")
 
 
 def register_baseline(
-    cls: type[BaselineDetector], *, replace: bool = False
+    cls: type[BaselineDetector], *, aliases: Iterable[str] = (), replace: bool = False
 ) -> type[BaselineDetector]:
-    """Make detector class ``cls`` reachable by ``make_baseline(cls.spec.name)``.
+    """Make detector class ``cls`` reachable by ``make_baseline(cls.spec.name)`` (and by each of
+    ``aliases``, which :func:`baseline_names` does not list).
 
     Raises
     ------
     rrnvp.registry.DuplicateNameError
-        If the name is taken and ``replace`` is False.
+        If the name or an alias is taken and ``replace`` is False.
     """
-    return _BASELINES.register(cls.spec.name, cls, replace=replace)
+    return _BASELINES.register(cls.spec.name, cls, aliases=aliases, replace=replace)
 
 
 def baseline_names() -> list[str]:
@@ -676,11 +682,17 @@ _PAPER_BASELINES = (
 _ALTERNATIVES = (
     PyODAutoEncoderDetector,
     RuffDeepSVDDDetector,
-    AuthorsScriptAutoEncoderDetector,
-    AuthorsScriptDeepSVDDDetector,
+    RebuiltAutoEncoderDetector,
+    RebuiltDeepSVDDDetector,
 )
+#: Former names (not listed) of the default AE and Deep-SVDD, which were alternatives before the
+#: script-exact networks became the defaults on 2026-12-02.
+_FORMER_NAMES = {
+    "ae": ("ae_authors_script",),
+    "deep_svdd": ("deep_svdd_authors_script",),
+}
 for _cls in (*_PAPER_BASELINES, *_ALTERNATIVES):
-    register_baseline(_cls)
+    register_baseline(_cls, aliases=_FORMER_NAMES.get(_cls.spec.name, ()))
 
 BASELINES: Mapping[str, type[BaselineDetector]] = MappingProxyType(
     {cls.spec.name: cls for cls in _PAPER_BASELINES}
@@ -694,9 +706,10 @@ ALTERNATIVES: Mapping[str, type[BaselineDetector]] = MappingProxyType(
 """Other implementations of the paper's baselines: name -> detector class (read-only).
 
 ``ae_pyod``: PyOD's ``AutoEncoder`` (alternative to ``ae``); ``deep_svdd_ruff``: Deep SVDD after
-Ruff et al.'s reference code (alternative to ``deep_svdd``); ``ae_authors_script`` and
-``deep_svdd_authors_script``: the authors' ODDS scripts exactly, layout, training and run.sh's
-settings (alternatives to ``ae`` and ``deep_svdd``, see :mod:`baselines.authors_nets`).
+Ruff et al.'s reference code (alternative to ``deep_svdd``); ``ae_rebuilt`` and
+``deep_svdd_rebuilt``: the authors' ODDS networks rebuilt from a description of their scripts,
+the defaults until 2026-12-02 (alternatives to ``ae`` and ``deep_svdd``, the scripts exactly; see
+:mod:`baselines.authors_nets`).
 """
 
 
@@ -707,8 +720,9 @@ def make_baseline(name: str, **params: Any) -> BaselineDetector:
     ----------
     name : str
         One of ``BASELINES`` (``ae``, ``vae``, ``deep_svdd``, ``so_gaal``, ``ocsvm``, ``lof``,
-        ``iforest``) or of ``ALTERNATIVES`` (``ae_pyod``, ``deep_svdd_ruff``,
-        ``ae_authors_script``, ``deep_svdd_authors_script``).
+        ``iforest``) or of ``ALTERNATIVES`` (``ae_pyod``, ``deep_svdd_ruff``, ``ae_rebuilt``,
+        ``deep_svdd_rebuilt``); the former names ``ae_authors_script`` and
+        ``deep_svdd_authors_script`` give ``ae`` and ``deep_svdd``.
     **params
         Parameters of that detector (``BASELINES[name]().get_params()`` lists them).
 

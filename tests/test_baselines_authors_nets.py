@@ -1,6 +1,7 @@
-"""Tests of the authors' ODDS networks for AE and Deep-SVDD (``baselines.authors_nets``): structure
-against the spec, the losses and scores they compute, seeding, and that fitting sees only the
-training data.
+"""Tests of the authors' ODDS networks for AE and Deep-SVDD as rebuilt from a description
+(``baselines.authors_nets.AuthorsAutoEncoder`` / ``AuthorsDeepSVDD``, the baselines ``ae_rebuilt``
+/ ``deep_svdd_rebuilt``): structure against the spec, the losses and scores they compute,
+seeding, and that fitting sees only the training data.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def test_autoencoder_is_the_authors_network(X):
 
 
 def test_default_autoencoder_sizes_are_the_authors():
-    detector = make_baseline("ae", epochs=1, device="cpu", random_state=0)
+    detector = make_baseline("ae_rebuilt", epochs=1, device="cpu", random_state=0)
     detector.fit(np.random.default_rng(0).uniform(size=(20, 3)))
     encoder, decoder = detector.model_.network_
     assert layer_kinds(encoder) == hidden(3, 256) + hidden(256, 256) + ["Linear(256->10)"]
@@ -123,7 +124,7 @@ def test_deep_svdd_pretrains_with_the_bias_free_authors_decoder(X, monkeypatch):
 
 
 def test_default_deep_svdd_sizes_are_the_authors():
-    params = make_baseline("deep_svdd").get_params()
+    params = make_baseline("deep_svdd_rebuilt").get_params()
     assert (params["hidden_features"], params["latent_features"]) == (128, 10)
     assert (params["pretrain_epochs"], params["epochs"], params["dropout_rate"]) == (50, 100, 0.5)
 

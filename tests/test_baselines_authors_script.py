@@ -1,8 +1,8 @@
-"""Tests of the ``authors-script`` variants of the AE and Deep-SVDD baselines
-(``baselines.authors_nets.AuthorsScriptAutoEncoder`` / ``AuthorsScriptDeepSVDD``): the networks
-against the authors' ``models/AE_Coteaching.py`` and ``models/SVDD.py``, the two-pass AE loss,
-the one Adam of Deep SVDD's two phases, seeding, the registry defaults and how ``reproduce``
-reaches them.
+"""Tests of the ``authors-script`` variants of the AE and Deep-SVDD baselines, the defaults
+(``baselines.authors_nets.AuthorsScriptAutoEncoder`` / ``AuthorsScriptDeepSVDD``, the baselines
+``ae`` / ``deep_svdd``): the networks against the authors' ``models/AE_Coteaching.py`` and
+``models/SVDD.py``, the two-pass AE loss, the one Adam of Deep SVDD's two phases, seeding, the
+registry defaults and how ``reproduce`` reaches them (and still reaches the earlier rebuild).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch import nn
 
-from baselines import ALTERNATIVES, make_baseline
+from baselines import ALTERNATIVES, BASELINES, make_baseline
 from baselines.authors_nets import (
     LEAKY_SLOPE,
     AuthorsAutoEncoder,
@@ -165,11 +165,11 @@ def test_both_variants_start_from_the_same_weights(script, described, X, monkeyp
 
 
 def test_default_sizes_are_run_shs():
-    ae = make_baseline("ae_authors_script").get_params()
+    ae = make_baseline("ae").get_params()
     assert (ae["hidden_features"], ae["latent_features"], ae["epochs"]) == (256, 10, 200)
     assert (ae["learning_rate"], ae["batch_size"], ae["weight_decay"]) == (3e-4, 128, 0.0)
     assert ae["dropout_rate"] == 0.5
-    svdd = make_baseline("deep_svdd_authors_script").get_params()
+    svdd = make_baseline("deep_svdd").get_params()
     assert (svdd["hidden_features"], svdd["latent_features"]) == (128, 10)
     assert (svdd["pretrain_epochs"], svdd["epochs"]) == (50, 100)
     assert (svdd["learning_rate"], svdd["batch_size"], svdd["weight_decay"]) == (3e-4, 128, 0.0)
@@ -179,12 +179,12 @@ def test_default_sizes_are_run_shs():
 @pytest.mark.parametrize(
     ("name", "sources"),
     [
-        ("ae_authors_script", ("run.sh", "train_ae.py", "models/AE_Coteaching.py")),
-        ("deep_svdd_authors_script", ("run.sh", "trainSVDD.py", "models/SVDD.py")),
+        ("ae", ("run.sh", "train_ae.py", "models/AE_Coteaching.py")),
+        ("deep_svdd", ("run.sh", "trainSVDD.py", "models/SVDD.py")),
     ],
 )
 def test_every_parameter_cites_the_authors_file_it_comes_from(name, sources):
-    spec = ALTERNATIVES[name].spec
+    spec = BASELINES[name].spec
     for parameter, doc in spec.param_docs.items():
         cited = (*sources, "data_process.py") if parameter == "input_scaling" else sources
         assert "authors'" in doc and any(source in doc for source in cited), (parameter, doc)
@@ -297,15 +297,33 @@ def test_dropout_generators_are_released_after_fit(build, X):
 
 
 # ------------------------------------------------------------------------------ reproduce
-def test_reproduce_resolves_the_authors_script_implementation():
+@pytest.mark.parametrize(
+    ("method", "name", "script", "rebuilt_name", "rebuilt"),
+    [
+        ("AE", "ae", AuthorsScriptAutoEncoder, "ae_rebuilt", AuthorsAutoEncoder),
+        ("Deep-SVDD", "deep_svdd", AuthorsScriptDeepSVDD, "deep_svdd_rebuilt", AuthorsDeepSVDD),
+    ],
+)
+def test_reproduce_default_is_the_script_and_authors_the_rebuild(
+    method, name, script, rebuilt_name, rebuilt
+):
+    """The method's default (``implementation = "authors-script"``, recorded in every run spec)
+    builds the script-exact network; ``"authors"`` still builds the earlier rebuild, whose
+    committed runs keep their ids."""
     from reproduce.registry import BASELINE_METHODS, get_method
 
     where = {"random_state": 0, "n_threads": 1, "device": "cpu"}
-    for method, name in (("AE", "ae_authors_script"), ("Deep-SVDD", "deep_svdd_authors_script")):
-        factory, defaults = BASELINE_METHODS[method]
-        assert defaults["implementation"] == "authors"  # the default is unchanged
-        assert factory.baseline_name("authors-script") == name
-        detector = get_method(method).factory({"implementation": "authors-script"}, **where)
-        assert type(detector) is ALTERNATIVES[name]
-        with pytest.raises(ValueError, match=r"unknown implementation 'script'.*'authors-script'"):
-            factory.baseline_name("script")
+    factory, defaults = BASELINE_METHODS[method]
+    entry = get_method(method)
+    assert defaults["implementation"] == entry.defaults["implementation"] == "authors-script"
+    for params in (dict(entry.defaults), {}):  # the recorded default, and none named
+        detector = entry.factory(params, **where)
+        assert type(detector) is BASELINES[name]
+        assert detector.spec.model_class is script
+    detector = entry.factory({**entry.defaults, "implementation": "authors"}, **where)
+    assert type(detector) is ALTERNATIVES[rebuilt_name]
+    assert detector.spec.model_class is rebuilt  # `is`: the script's class derives from it
+    assert factory.baseline_name("authors-script") == name
+    assert factory.baseline_name("authors") == rebuilt_name
+    with pytest.raises(ValueError, match=r"unknown implementation 'script'.*'authors-script'"):
+        factory.baseline_name("script")

@@ -169,7 +169,11 @@ def test_every_run_record_carries_the_input_scaling_and_implementation(tmp_path)
     assert ocsvm.spec.params_dict["input_scaling"] == "standard"
     assert ocsvm.resolved_params["input_scaling"] == "standard"
     assert ocsvm.spec.to_dict()["params"] == {"input_scaling": "standard"}
-    assert ae.resolved_params == {"implementation": "authors", "input_scaling": "none", "epochs": 1}
+    assert ae.resolved_params == {
+        "implementation": "authors-script",
+        "input_scaling": "none",
+        "epochs": 1,
+    }
 
 
 def test_the_implementation_parameter_picks_the_detector():
@@ -177,21 +181,21 @@ def test_the_implementation_parameter_picks_the_detector():
 
     where = {"random_state": 0, "n_threads": 1, "device": "cpu"}
     ae, svdd = get_method("AE").factory, get_method("Deep-SVDD").factory
-    values = ("authors", "authors-script", "pyod")
+    values = ("authors-script", "authors", "pyod")
     built = {value: type(ae({"implementation": value}, **where)) for value in values}
     assert built == {
-        "authors": BASELINES["ae"],
-        "authors-script": ALTERNATIVES["ae_authors_script"],
+        "authors-script": BASELINES["ae"],
+        "authors": ALTERNATIVES["ae_rebuilt"],
         "pyod": ALTERNATIVES["ae_pyod"],
     }
-    values = ("authors", "authors-script", "ruff")
+    values = ("authors-script", "authors", "ruff")
     built = {value: type(svdd({"implementation": value}, **where)) for value in values}
     assert built == {
-        "authors": BASELINES["deep_svdd"],
-        "authors-script": ALTERNATIVES["deep_svdd_authors_script"],
+        "authors-script": BASELINES["deep_svdd"],
+        "authors": ALTERNATIVES["deep_svdd_rebuilt"],
         "ruff": ALTERNATIVES["deep_svdd_ruff"],
     }
-    valid = r"\['authors', 'authors-script', 'pyod'\]"
+    valid = r"\['authors-script', 'authors', 'pyod'\]"
     with pytest.raises(ValueError, match=rf"unknown implementation 'keras'.*{valid}"):
         ae({"implementation": "keras"}, **where)
     with pytest.raises(ValueError, match="unknown implementation 'authors_script' of baseline"):

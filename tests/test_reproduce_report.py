@@ -349,8 +349,8 @@ def test_runs_from_store_ignores_the_csvs_and_csv_needs_them(synthetic_store, tm
 
 def _without_variants_added_since(experiment, again, committed):
     """``again`` without the rows of variants the committed table lacks (added to the config
-    after the results were rendered, e.g. table1_baselines' authors_script). Their runs are not
-    computed yet: a cell with runs must hold the base variant's runs (shared run ids)."""
+    after the results were rendered). Their runs are not computed yet: a cell with runs must hold
+    the base variant's runs (shared run ids)."""
     added = ~again["variant"].isin(set(committed["variant"]))
     base = next(v.name for v in experiment.variants if experiment.is_base_variant(v.name))
     keys = ["dataset", "method"]
@@ -896,9 +896,9 @@ def test_baseline_fidelity_report_from_stored_runs(tmp_path):
 
 
 def test_baseline_fidelity_report_shows_a_variant_without_runs_as_missing(tmp_path):
-    """A third variant (like table1_baselines' authors_script) whose own runs are not computed
-    yet: the section renders, counts them as missing and gives the method it overrides a row
-    of its own in the fidelity table, empty until the runs exist."""
+    """A third variant (like a newly added table1_baselines variant) whose own runs are not
+    computed yet: the section renders, counts them as missing and gives the method it overrides
+    a row of its own in the fidelity table, empty until the runs exist."""
     text = FIDELITY + '[experiments.fid.variants.later]\nlabel = "later"\n'
     text += "[experiments.fid.variants.later.params.Toy]\nnoise = 0.3\n"
     (experiment,) = parse_config(text, "fid.toml")
@@ -956,8 +956,12 @@ def test_protocol_section_lists_each_baselines_implementation_and_input_scaling(
     rows = {line.split(" | ")[0].lstrip("| "): line for line in lines if line.startswith("| ")}
     assert set(rows) >= {"AE", "VAE", "SO-GAAL", "Deep-SVDD", "OCSVM", "LOF", "IF"}
     assert "RobustRealNVP" not in rows
-    assert "`ae` (`implementation = 'authors'`)" in rows["AE"]
+    assert "`ae` (`implementation = 'authors-script'`)" in rows["AE"]
+    assert "the authors' ODDS script exactly" in rows["AE"]
+    assert "`implementation = 'authors'` (`ae_rebuilt`)" in rows["AE"]
     assert "`implementation = 'pyod'` (`ae_pyod`)" in rows["AE"]
+    assert "`deep_svdd` (`implementation = 'authors-script'`)" in rows["Deep-SVDD"]
+    assert "`implementation = 'authors'` (`deep_svdd_rebuilt`)" in rows["Deep-SVDD"]
     assert "`implementation = 'ruff'` (`deep_svdd_ruff`)" in rows["Deep-SVDD"]
     assert "| `standard` |" in rows["OCSVM"] and "| `none` |" in rows["LOF"]
     assert "PyOD" in rows["OCSVM"].split("| `standard` |")[1]  # the reason is shown

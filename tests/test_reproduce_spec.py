@@ -187,3 +187,33 @@ def test_the_earlier_baselines_reproduce_the_ids_of_table1_runs_computed_before(
         assert (spec.run_id == old_id) is (not legacy), spec.method
         old = RunSpec.create(spec.dataset, spec.method, 0, {**spec.params_dict, **legacy})
         assert old.run_id == old_id, spec.method
+
+
+def test_the_default_switch_to_the_scripts_keeps_every_computed_run_id():
+    """On 2026-12-02 AE's and Deep-SVDD's default became ``implementation = "authors-script"``.
+    Table 1's runs are now those computed before by table1_baselines' ``authors_script`` variant
+    (its ids then, the ``...6161a9ed...`` and ``...9f70ba34...`` below), and the runs of the
+    earlier default ``"authors"`` (results/table1.csv of that date) keep their ids, found by the
+    ``authors_rebuilt`` variant: the value is hashed as before."""
+    from reproduce.config import expand, load_experiments
+
+    script = {
+        "AE": "glass__AE__s0__6161a9ed073b0079",
+        "Deep-SVDD": "glass__Deep-SVDD__s0__9f70ba34ed7a77f8",
+    }
+    rebuilt = {
+        "AE": "glass__AE__s0__f0b7143a1d368105",
+        "Deep-SVDD": "glass__Deep-SVDD__s0__2599cd0b5deac6e1",
+    }
+    experiments = {e.name: e for e in load_experiments(["table1", "protocols"])}
+    where = {"datasets": ["glass"], "seeds": [0], "methods": list(script)}
+    table1 = {p.spec.method: p.spec.run_id for p in expand(experiments["table1"], **where)}
+    assert table1 == script
+    fidelity = expand(experiments["table1_baselines"], **where)
+    for variant, expected in (("project", script), ("authors_rebuilt", rebuilt)):
+        assert {p.spec.method: p.spec.run_id for p in fidelity if p.sweep_value == variant} == (
+            expected
+        )
+    for method in script:
+        params = {"implementation": "authors", "input_scaling": "none"}
+        assert RunSpec.create("glass", method, 0, params=params).run_id == rebuilt[method]
