@@ -23,3 +23,15 @@ def toys() -> Iterator[None]:
     register_toys()
     yield
     unregister_toys()
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """One torch/BLAS thread for one test: tiny networks run fastest so (and the machine is shared).
+
+    Not autouse: a module opts in with ``pytestmark = pytest.mark.usefixtures("one_thread")``.
+    """
+    from rrnvp.runtime import ThreadBudget
+
+    with ThreadBudget(1):
+        yield

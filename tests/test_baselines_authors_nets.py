@@ -18,45 +18,22 @@ from baselines.authors_nets import (
     AuthorsDeepSVDD,
     SeededDropout,
 )
-from rrnvp.runtime import ThreadBudget
+from tests.tiny_networks import D, settings, unit_data
 
-D = 6
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks run fastest on one thread (and the CI machine is shared)."""
-    with ThreadBudget(1):
-        yield
-
-
-def common(**overrides) -> dict:
-    params = {
-        "hidden_features": 16,
-        "latent_features": 4,
-        "epochs": 3,
-        "learning_rate": 1e-3,
-        "batch_size": 32,
-        "weight_decay": 0.0,
-        "dropout_rate": 0.5,
-        "device": torch.device("cpu"),
-        "random_state": 0,
-    }
-    return {**params, **overrides}
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def autoencoder(**overrides) -> AuthorsAutoEncoder:
-    return AuthorsAutoEncoder(**common(**overrides))
+    return AuthorsAutoEncoder(**settings(**overrides))
 
 
 def deep_svdd(**overrides) -> AuthorsDeepSVDD:
-    return AuthorsDeepSVDD(**common(**{"pretrain_epochs": 3, **overrides}))
+    return AuthorsDeepSVDD(**settings(**{"pretrain_epochs": 3, **overrides}))
 
 
 @pytest.fixture(scope="module")
 def X():
-    rng = np.random.default_rng(0)
-    return np.clip(0.5 + 0.15 * rng.normal(size=(200, D)), 0.0, 1.0)
+    return unit_data()
 
 
 def layer_kinds(network: nn.Sequential) -> list[str]:

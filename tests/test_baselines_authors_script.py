@@ -23,32 +23,9 @@ from baselines.authors_nets import (
     AuthorsScriptDeepSVDD,
     SeededDropout,
 )
-from rrnvp.runtime import ThreadBudget
+from tests.tiny_networks import D, H, K, N, settings, unit_data
 
-D, H, K = 6, 16, 4
-N = 200
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks run fastest on one thread (and the machine is shared)."""
-    with ThreadBudget(1):
-        yield
-
-
-def settings(**overrides) -> dict:
-    params = {
-        "hidden_features": H,
-        "latent_features": K,
-        "epochs": 3,
-        "learning_rate": 1e-3,
-        "batch_size": 32,
-        "weight_decay": 0.0,
-        "dropout_rate": 0.5,
-        "device": torch.device("cpu"),
-        "random_state": 0,
-    }
-    return {**params, **overrides}
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def script_ae(**overrides) -> AuthorsScriptAutoEncoder:
@@ -61,8 +38,7 @@ def script_svdd(**overrides) -> AuthorsScriptDeepSVDD:
 
 @pytest.fixture(scope="module")
 def X():
-    rng = np.random.default_rng(0)
-    return np.clip(0.5 + 0.15 * rng.normal(size=(N, D)), 0.0, 1.0)
+    return unit_data()
 
 
 def listing(network: nn.Sequential) -> list[tuple]:

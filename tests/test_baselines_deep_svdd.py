@@ -7,14 +7,8 @@ import pytest
 import torch
 
 from baselines.deep_svdd import DeepSVDDModel
-from rrnvp.runtime import ThreadBudget
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks run fastest on one thread (and the CI machine is shared)."""
-    with ThreadBudget(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def model(**overrides) -> DeepSVDDModel:

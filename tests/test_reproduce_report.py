@@ -17,11 +17,11 @@ from reproduce.registry import register_method, unregister_method
 from reproduce.report import ReportBuilder
 from reproduce.results import read_results_csv
 from reproduce.runner import run_grid
-from reproduce.spec import package_version
 from reproduce.stats import critical_difference, friedman, wilcoxon_against
 from reproduce.store import RunRecord, RunStore
 from reproduce.tables import average_ranks, compare_with_paper, read_paper_auc
 from reproduce.testing import ToyFactory
+from tests.run_records import done_record, failed_record
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER_DIR = ROOT / "results" / "paper"
@@ -162,33 +162,9 @@ AUCS = {
 }
 
 
-def failed_record(spec, traceback: str = "boom") -> RunRecord:
-    return RunRecord(
-        run_id=spec.run_id,
-        status="failed",
-        spec=spec,
-        package_version=package_version(),
-        error={"type": "RuntimeError", "message": "boom", "traceback": traceback},
-    )
-
-
 def synthetic_record(spec, auc: float) -> RunRecord:
-    return RunRecord(
-        run_id=spec.run_id,
-        status="done",
-        spec=spec,
-        package_version=package_version(),
-        metrics={"roc_auc": auc, "average_precision": auc / 2},
-        timing={"fit_seconds": 0.1, "score_seconds": 0.01, "total_seconds": 0.2},
-        environment={
-            "host": "test-host",
-            "git": {"commit": "abc", "dirty": False},
-            "versions": {"numpy": "1"},
-            "device": "cpu",
-        },
-        started_at="2026-01-01T00:00:00Z",
-        finished_at="2026-01-01T00:00:01Z",
-    )
+    """A done run whose environment also names package versions and a device (provenance)."""
+    return done_record(spec, auc, environment={"versions": {"numpy": "1"}, "device": "cpu"})
 
 
 @pytest.fixture()

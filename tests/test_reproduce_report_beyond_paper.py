@@ -12,8 +12,8 @@ from reproduce.config import expand, parse_config
 from reproduce.report import ReportBuilder
 from reproduce.report.odds_overlap import odds_points
 from reproduce.report.subset_claims import evaluate_on_subsets
-from reproduce.spec import package_version
 from reproduce.store import RunRecord, RunStore
+from tests.run_records import done_record, failed_record
 
 CONFIG = """
 [experiments.beyond]
@@ -33,25 +33,8 @@ LEVEL = {"RobustRealNVP": 0.9, "TrimRealNVP": 0.8, "RealNVP": 0.7, "IF": 0.6}
 
 def record(spec, auc: float, n_train: int = 100, status: str = "done") -> RunRecord:
     if status == "failed":
-        return RunRecord(
-            run_id=spec.run_id,
-            status="failed",
-            spec=spec,
-            package_version=package_version(),
-            error={"type": "MemoryError", "message": "too big", "traceback": "MemoryError"},
-        )
-    return RunRecord(
-        run_id=spec.run_id,
-        status="done",
-        spec=spec,
-        package_version=package_version(),
-        metrics={"roc_auc": auc, "average_precision": auc / 2},
-        timing={"fit_seconds": 0.1, "score_seconds": 0.01, "total_seconds": 0.2},
-        data={"n_train": n_train, "n_test": 50, "n_features": 3},
-        environment={"host": "test-host", "git": {"commit": "abc", "dirty": False}},
-        started_at="2026-01-01T00:00:00Z",
-        finished_at="2026-01-01T00:00:01Z",
-    )
+        return failed_record(spec, "MemoryError", error_type="MemoryError", message="too big")
+    return done_record(spec, auc, data={"n_train": n_train, "n_test": 50, "n_features": 3})
 
 
 @pytest.fixture()
