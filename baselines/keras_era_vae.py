@@ -236,8 +236,8 @@ class KerasEraVAE:
     Parameters
     ----------
     encoder_neurons : sequence of int, default=(128, 64, 32)
-        Widths of the encoder's hidden layers (each activity-regularised, then dropout). Unlike
-        PyOD 0.8, widths above the number of features are accepted.
+        Widths of the encoder's hidden layers (each activity-regularised, then dropout). PyOD 0.8
+        refused widths whose smallest exceeds the number of features; any are accepted here.
     decoder_neurons : sequence of int, default=(32, 64, 128)
         Widths of the decoder's hidden layers (each followed by dropout).
     latent_dim : int, default=2
@@ -356,6 +356,17 @@ class KerasEraVAE:
         out = reconstruction.cpu().numpy().astype(np.float64)
         return np.sqrt(np.square(out - Z).sum(axis=1))
 
+    def _batch_loss(self, network: KerasEraVAENetwork, x: torch.Tensor) -> torch.Tensor:
+        """PyOD 0.8's loss of one batch: ``mean(d * MSE_row + gamma * |KL_row - capacity|)``
+        plus the activity losses (one forward pass, drawing from ``network.generator``)."""
+        out, mean, log_var, activity = network(x)
+        reconstruction = x.shape[1] * (out - x).pow(2).mean(dim=1)
+        kl = -0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(dim=1)
+        loss = (reconstruction + self._kl_term(kl)).mean()
+        for term in activity:
+            loss = loss + term
+        return loss
+
     # ------------------------------------------------------------------ fitting
     def _validate(self) -> None:
         values = {name: getattr(self, name) for name in CONSTRAINTS}
@@ -420,20 +431,11 @@ class KerasEraVAE:
             network.parameters(), lr=self.learning_rate, eps=KERAS_ADAM_EPSILON
         )
 
-        def loss_of_batch(x: torch.Tensor) -> torch.Tensor:
-            out, mean, log_var, activity = network(x)
-            reconstruction = d * (out - x).pow(2).mean(dim=1)
-            kl = -0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(dim=1)
-            loss = (reconstruction + self._kl_term(kl)).mean()
-            for term in activity:
-                loss = loss + term
-            return loss
-
         network.generator = generator
         try:
             losses = train_minibatches(
                 network,
-                loss_of_batch,
+                lambda x: self._batch_loss(network, x),
                 train,
                 n_epochs=self.epochs,
                 batch_size=self.batch_size,
