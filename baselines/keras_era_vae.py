@@ -47,8 +47,9 @@ Differences from PyOD 0.8.6, all deliberate:
   NumPy's global RNG, Keras TensorFlow's).
 - Scoring draws its latent noise from a generator restored, at every call, to the state the
   generator had at the end of :meth:`KerasEraVAE.fit`: the same fitted model and the same ``X``
-  give the same scores. Row ``i`` of ``X`` gets the ``i``-th draw, so a row's score depends on its
-  position in ``X``: scoring a permutation or a subset changes the scores slightly.
+  give the same scores. ``X`` goes through the network in one pass and row ``i`` gets row ``i``
+  of one ``(len(X), latent_dim)`` normal draw, so a row's score depends on its position in ``X``
+  (and on ``len(X)``): scoring a permutation or a subset changes the scores slightly.
 - Torch's Adam adds epsilon to the bias-corrected ``sqrt(v)``; TensorFlow's adds it before the bias
   correction, i.e. an epsilon of ``1e-7 / sqrt(1 - 0.999^t)`` in torch's form (3e-6 at the first
   step, 1.3e-7 after 1,000 steps). Not reproduced: it matters only where ``sqrt(v)`` is that small.
