@@ -4,7 +4,8 @@
 ``iforest``) to the scikit-learn estimator class of its paper-faithful configuration (``ae`` and
 ``deep_svdd``: the authors' ODDS scripts exactly); ``ALTERNATIVES`` holds other implementations of
 the same baselines (``ae_rebuilt``, ``deep_svdd_rebuilt``: the authors' networks rebuilt from a
-description of their scripts, the defaults until 2026-12-02; ``ae_pyod``, ``deep_svdd_ruff``);
+description of their scripts, the defaults until 2026-12-02; ``ae_pyod``, ``deep_svdd_ruff``;
+``vae_pyod08``: PyOD 0.8.6's Keras VAE rebuilt in torch, what the authors ran on CIFAR-10);
 ``make_baseline(name, **params)`` returns an unfitted detector of either with the authors'
 settings. Every detector has ``fit(X)``,
 ``decision_function(X)`` (higher = more anomalous), ``score_samples(X)`` (its negation),
@@ -19,6 +20,7 @@ from baselines.registry import (
     AutoEncoderDetector,
     DeepSVDDDetector,
     IForestDetector,
+    KerasEraVAEDetector,
     LOFDetector,
     OCSVMDetector,
     PyODAutoEncoderDetector,
@@ -41,6 +43,7 @@ __all__ = [
     "BaselineSpec",
     "DeepSVDDDetector",
     "IForestDetector",
+    "KerasEraVAEDetector",
     "LOFDetector",
     "OCSVMDetector",
     "PyODAutoEncoderDetector",

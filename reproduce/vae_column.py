@@ -22,7 +22,12 @@ ROC-AUC of
     sigmoid output on standardised inputs, loss ``d x MSE + KL``, Adam (Keras' lr 1e-3), batch 32,
     the last 10% of the shuffled training rows held out as Keras' ``validation_split``, Glorot
     uniform weights, zero biases; score = Euclidean distance between the standardised input and
-    the reconstruction from one latent draw (Keras' ``predict`` runs the sampling layer);
+    the reconstruction from one latent draw (Keras' ``predict`` runs the sampling layer). The
+    network is :class:`baselines.keras_era_vae.KerasEraVAE` (the baseline ``vae_pyod08``, Table
+    2's VAE) with three details kept as this diagnostic first computed them, so that its
+    committed results stay reproducible bit for bit: ``floor(0.1 n)`` rows held out (Keras: one
+    more when ``0.1 n`` is not an integer), the KL term without PyOD's ``|.|`` and the score in
+    float32 (PyOD: float64);
 ``stored_vae``
     our stored Table 1 VAE run's AUC, for reference.
 
@@ -36,12 +41,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import sys
 from collections.abc import Sequence
 
 import numpy as np
+import torch
 
+from baselines.keras_era_vae import KerasEraVAE
 from datasets import load_split
 from reproduce import cli
 from reproduce.config import ConfigError, expand, load_experiments
@@ -76,6 +82,24 @@ def distance_to_mean_scores(X_train: np.ndarray, X_test: np.ndarray) -> np.ndarr
     return np.einsum("ij,ij->i", Z, Z)
 
 
+class _DiagnosticVAE(KerasEraVAE):
+    """:class:`baselines.keras_era_vae.KerasEraVAE` as this diagnostic computed it before that
+    class existed (its committed results stay reproducible): it holds out ``floor(n *
+    validation_size)`` rows where Keras holds out ``n - floor(n * (1 - validation_size))`` (one
+    row fewer when ``n * validation_size`` is not an integer), takes the KL term without PyOD's
+    ``|.|`` (different only where the float32 KL rounds below 0) and computes the score in
+    float32."""
+
+    _absolute_kl = False
+
+    def _n_training_rows(self, n_samples: int) -> int:
+        return n_samples - int(n_samples * self.validation_size)
+
+    def _distances(self, Z: np.ndarray, reconstruction: torch.Tensor) -> np.ndarray:
+        test = self._tensor(Z)
+        return (test - reconstruction).pow(2).sum(dim=1).sqrt().cpu().numpy().astype(np.float64)
+
+
 def keras_era_vae_scores(
     X_train: np.ndarray,
     X_test: np.ndarray,
@@ -91,7 +115,8 @@ def keras_era_vae_scores(
     X_train, X_test : ndarray
         Raw features; both are standardised with the training mean and std (``preprocessing``).
     seed : int
-        Seeds the shuffle, the initial weights, dropout and the latent draws.
+        Seeds the shuffle, the initial weights, dropout and the latent draws (one generator
+        seeded with ``derive_seed(seed, bits=63)``).
     epochs : int, optional
         Overrides :data:`KERAS_ERA_VAE`'s 100 (for tests).
     activity_l2 : float, optional
@@ -99,9 +124,6 @@ def keras_era_vae_scores(
     output_activation : {"sigmoid", "identity"}, optional
         Overrides the sigmoid output (identity: an ablation).
     """
-    import torch
-    from torch import nn
-
     cfg = dict(KERAS_ERA_VAE)
     if epochs is not None:
         cfg["epochs"] = epochs
@@ -113,64 +135,21 @@ def keras_era_vae_scores(
         raise ValueError(
             f"output_activation must be 'sigmoid' or 'identity', got {cfg['output_activation']!r}"
         )
-    squash = torch.sigmoid if cfg["output_activation"] == "sigmoid" else (lambda t: t)
-    generator = torch.Generator().manual_seed(derive_seed(seed, bits=63))
-    d, hidden, latent = X_train.shape[1], cfg["hidden"], cfg["latent"]
-
-    def dense(n_in: int, n_out: int) -> nn.Linear:
-        layer = nn.Linear(n_in, n_out)
-        bound = math.sqrt(6.0 / (n_in + n_out))  # Glorot uniform, zero bias (Keras' defaults)
-        with torch.no_grad():
-            layer.weight.uniform_(-bound, bound, generator=generator)
-            layer.bias.zero_()
-        return layer
-
-    enc_in, enc_hidden = dense(d, d), dense(d, hidden)
-    z_mean, z_log = dense(hidden, latent), dense(hidden, latent)
-    dec_in, dec_hidden, dec_out = dense(latent, latent), dense(latent, hidden), dense(hidden, d)
-    modules = nn.ModuleList([enc_in, enc_hidden, z_mean, z_log, dec_in, dec_hidden, dec_out])
-    optimiser = torch.optim.Adam(modules.parameters(), lr=cfg["learning_rate"], eps=1e-7)
-
-    def dropout(h: torch.Tensor, training: bool) -> torch.Tensor:
-        if not training:
-            return h
-        keep = torch.rand(h.shape, generator=generator) >= cfg["dropout"]
-        return h * keep / (1.0 - cfg["dropout"])
-
-    def forward(x: torch.Tensor, training: bool) -> tuple[torch.Tensor, ...]:
-        h = torch.relu(enc_in(x))
-        h = torch.relu(enc_hidden(h))
-        activity = cfg["activity_l2"] * h.pow(2).sum() / len(x)  # Keras 2: divided by batch
-        h = dropout(h, training)
-        mean, log_var = z_mean(h), z_log(h)
-        noise = torch.randn(mean.shape, generator=generator)
-        z = mean + torch.exp(0.5 * log_var) * noise
-        g = torch.relu(dec_in(z))
-        g = dropout(torch.relu(dec_hidden(g)), training)
-        return squash(dec_out(g)), mean, log_var, activity
-
-    train = torch.as_tensor(_standardise(X_train, X_train), dtype=torch.float32)
-    train = train[torch.randperm(len(train), generator=generator)]
-    n_fit = len(train) - int(len(train) * cfg["validation_size"])  # Keras keeps the head
-    train = train[:n_fit]
-    batch = cfg["batch_size"]
-    modules.train()
-    for _ in range(cfg["epochs"]):
-        order = torch.randperm(n_fit, generator=generator)
-        for start in range(0, n_fit, batch):  # Keras keeps the last, smaller batch
-            x = train[order[start : start + batch]]
-            out, mean, log_var, activity = forward(x, training=True)
-            reconstruction = d * (out - x).pow(2).mean(dim=1)
-            kl = -0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(dim=1)
-            loss = (reconstruction + kl).mean() + activity
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-    modules.eval()
-    with torch.no_grad():
-        test = torch.as_tensor(_standardise(X_train, X_test), dtype=torch.float32)
-        out = forward(test, training=False)[0]
-        return (test - out).pow(2).sum(dim=1).sqrt().numpy().astype(np.float64)
+    model = _DiagnosticVAE(
+        encoder_neurons=[cfg["hidden"]],
+        decoder_neurons=[cfg["hidden"]],
+        latent_dim=cfg["latent"],
+        output_activation="sigmoid" if cfg["output_activation"] == "sigmoid" else "linear",
+        learning_rate=cfg["learning_rate"],
+        epochs=cfg["epochs"],
+        batch_size=cfg["batch_size"],
+        dropout_rate=cfg["dropout"],
+        l2_regularizer=cfg["activity_l2"],
+        validation_size=cfg["validation_size"],
+        device=torch.device("cpu"),
+        random_state=derive_seed(seed, bits=63),
+    )
+    return model.fit(X_train).decision_function(X_test)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,8 +194,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     points = expand(experiment, datasets=args.datasets, seeds=args.seeds, methods=["VAE"])
     if not points:
         parser.error(f"no VAE run of {experiment.name} matches {args.datasets}, {args.seeds}")
-    import torch
-
     torch.set_num_threads(1)  # as the runner's workers
     store = RunStore(args.store)
     for point in points:

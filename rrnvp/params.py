@@ -1,10 +1,10 @@
 """Parameter declarations and their validation, shared by the flows and the baselines.
 
 A :class:`Constraint` says which values a parameter accepts and, in words, what it must be; the
-helpers below build the common ones (integer and real ranges, a set of options, a bool, "None
-or ..."). A :class:`Param` declares one parameter: default, constraint and a line of
-documentation. :func:`validate_params` checks values against their constraints and raises a
-``ValueError`` naming the parameter, what it must be and the value given.
+helpers below build the common ones (integer and real ranges, a list of integers, a set of
+options, a bool, "None or ..."). A :class:`Param` declares one parameter: default, constraint and
+a line of documentation. :func:`validate_params` checks values against their constraints and
+raises a ``ValueError`` naming the parameter, what it must be and the value given.
 
 Estimators declare their constraints in one class-level mapping, in the spirit of
 scikit-learn's ``_parameter_constraints``, and call :func:`validate_params` at the start of
@@ -28,6 +28,7 @@ __all__ = [
     "Param",
     "constraints_of",
     "integer",
+    "integer_list",
     "none_or",
     "one_of",
     "real",
@@ -62,6 +63,18 @@ def _is_finite_real(value: Any) -> bool:
 def integer(*, ge: int) -> Constraint:
     """An integer (not a bool) ``>= ge``."""
     return Constraint(lambda v: _is_integer(v) and v >= ge, f"an integer >= {ge}")
+
+
+def integer_list(*, ge: int) -> Constraint:
+    """A non-empty list or tuple of integers (not bools), each ``>= ge`` (layer widths)."""
+    return Constraint(
+        lambda v: (
+            isinstance(v, list | tuple)
+            and len(v) > 0
+            and all(_is_integer(item) and item >= ge for item in v)
+        ),
+        f"a non-empty list of integers >= {ge}",
+    )
 
 
 def real(

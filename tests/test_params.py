@@ -17,6 +17,7 @@ from rrnvp.params import (
     Param,
     constraints_of,
     integer,
+    integer_list,
     none_or,
     one_of,
     real,
@@ -55,6 +56,12 @@ def init_defaults(cls: type) -> dict[str, object]:
         (BOOL, [True, False, np.bool_(True)], [0, 1, "True", None], "a bool"),
         (one_of("a", "b"), ["a", np.str_("b")], ["c", None, 1, ["a"]], "one of ['a', 'b']"),
         (none_or(integer(ge=1)), [None, 2], [0, 1.5], "None or an integer >= 1"),
+        (
+            integer_list(ge=1),
+            [[1], (128, 64, 32), [np.int64(3), 2]],
+            [[], (), [0], [1, 2.0], [True], 3, "12", None, np.array([1, 2])],
+            "a non-empty list of integers >= 1",
+        ),
     ],
 )
 def test_constraints_accept_refuse_and_describe(constraint, accepted, refused, description):

@@ -3,7 +3,7 @@
 Inputs are random matrices with NaN, infinities, huge (up to 1.8e308) and tiny (subnormal)
 magnitudes, constant columns, duplicated rows, one feature, fewer rows than a mini-batch, integer
 and float32 dtypes, pandas DataFrames and non-contiguous views. For every detector (the three
-flow presets, a float64 flow, the seven baselines and their two alternative implementations,
+flow presets, a float64 flow, the seven baselines and every alternative implementation of them,
 all with tiny networks and one or two epochs) each input must either
 
 - fit, with finite training scores of the right shape, and score its training rows and a second
@@ -55,6 +55,13 @@ TINY_BASELINES = {
     "deep_svdd_ruff": dict(
         epochs=1, pretrain_epochs=1, hidden_features=8, latent_features=2, device="cpu"
     ),
+    "ae_rebuilt": dict(epochs=1, hidden_features=8, latent_features=2, device="cpu"),
+    "deep_svdd_rebuilt": dict(
+        epochs=1, pretrain_epochs=1, hidden_features=8, latent_features=2, device="cpu"
+    ),
+    "vae_pyod08": dict(
+        epochs=1, encoder_neurons=[8], decoder_neurons=[8], latent_dim=2, device="cpu"
+    ),
     "so_gaal": dict(stop_epochs=1),
     "ocsvm": {},
     "lof": dict(n_neighbors=5),
@@ -82,6 +89,9 @@ EXAMPLES = {name: 30 for name in DETECTORS} | {
     "vae": 25,
     "deep_svdd": 25,
     "deep_svdd_ruff": 25,
+    "ae_rebuilt": 25,
+    "deep_svdd_rebuilt": 25,
+    "vae_pyod08": 25,
     "so_gaal": 25,
 }
 MAX_ROWS, MAX_FEATURES = 40, 4
@@ -248,6 +258,10 @@ def check_detector(make: Callable[[], object], X_train, X_test) -> str:
         except ValueError as exc:
             assert_clear_value_error(exc)
     return "fitted"
+
+
+def test_every_baseline_is_checked():
+    assert set(TINY_BASELINES) == set(baselines.baseline_names())
 
 
 _CLEAN = np.random.default_rng(0).normal(size=(30, 3))

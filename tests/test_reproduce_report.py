@@ -939,6 +939,9 @@ def test_protocol_section_lists_each_baselines_implementation_and_input_scaling(
     assert "`deep_svdd` (`implementation = 'authors-script'`)" in rows["Deep-SVDD"]
     assert "`implementation = 'authors'` (`deep_svdd_rebuilt`)" in rows["Deep-SVDD"]
     assert "`implementation = 'ruff'` (`deep_svdd_ruff`)" in rows["Deep-SVDD"]
+    # VAE records no implementation: its default is "pyod" (vae), not listed as another one
+    assert rows["VAE"].startswith("| VAE | `vae`: ")
+    assert "| `implementation = 'pyod-0.8'` (`vae_pyod08`) |" in rows["VAE"]
     assert "| `standard` |" in rows["OCSVM"] and "| `none` |" in rows["LOF"]
     assert "PyOD" in rows["OCSVM"].split("| `standard` |")[1]  # the reason is shown
 
@@ -958,3 +961,33 @@ def test_runs_shared_by_variants_are_written_once_and_read_back(tmp_path):
     again = ReportBuilder(RunStore(tmp_path / "empty"), out, PAPER_DIR, runs_from="csv")
     section = again.section(experiment)
     assert section.counts == {"done": 24, "failed": 0, "missing": 0}
+
+
+def test_the_shipped_table2_vae_comparison_renders_without_a_reference(tmp_path):
+    """table2_vae (baseline_fidelity, no reference_auc): Table 2's VAE runs (PyOD 0.8.6's, the
+    project variant) and the earlier PyOD 3.6 runs (pyod36), each against the paper's column."""
+    from reproduce.config import load_experiments
+
+    experiment = next(e for e in load_experiments(["table2"]) if e.name == "table2_vae")
+    assert experiment.reference_auc is None
+    paper = read_paper_auc(PAPER_DIR / experiment.paper_auc)
+    paper_vae = paper[paper["method"] == "VAE"].set_index("dataset")["auc_mean"]
+    store = RunStore(tmp_path / "runs")
+    for point in expand(experiment):
+        spec = point.spec
+        auc = paper_vae[spec.dataset] + 0.01 if point.sweep_value == "project" else 0.85
+        store.write(synthetic_record(spec, auc + 0.002 * spec.seed))
+    out = tmp_path / "out"
+    builder = ReportBuilder(store, out, PAPER_DIR, causes_path=tmp_path / "none.toml")
+    report = builder.build([experiment], command="pytest").read_text()
+
+    table = pd.read_csv(out / "tables" / "table2_vae_fidelity.csv").set_index("variant")
+    assert list(table["method"]) == ["VAE", "VAE"] and set(table.index) == {"project", "pyod36"}
+    assert (table["n_datasets"] == 20).all()
+    assert table.loc["project", "ours_mean"] == pytest.approx(paper_vae.mean() + 0.011)
+    assert table.loc["pyod36", "ours_mean"] == pytest.approx(0.851)
+    assert (table["reference_n_datasets"] == 0).all()
+    md = (out / "tables" / "table2_vae_fidelity.md").read_text()
+    assert md.count("\n| VAE | ") == 2 and "| Baseline | Runs compared" in md
+    assert "PyOD |" not in md  # no reference table
+    assert "`pyod36` — PyOD 3.6's VAE" in report and "80 runs — 80 done" in report

@@ -81,3 +81,16 @@ class _Split:
 
 def _toy_split(name: str, seed: int, data_dir=None, **options) -> _Split:
     return _Split(seed)
+
+
+def test_the_diagnostic_keeps_its_first_computation_where_pyod_08_differs():
+    """Its committed results stay reproducible: floor(0.1 n) rows held out (Keras: n - floor(0.9
+    n)), the KL without |.|, the score in float32; the network is KerasEraVAE's."""
+    from baselines.keras_era_vae import KerasEraVAE
+    from reproduce.vae_column import _DiagnosticVAE
+
+    diagnostic, keras = _DiagnosticVAE(random_state=0), KerasEraVAE(random_state=0)
+    assert isinstance(diagnostic, KerasEraVAE)
+    assert (diagnostic._n_training_rows(55), keras._n_training_rows(55)) == (50, 49)
+    assert diagnostic._n_training_rows(5500) == keras._n_training_rows(5500) == 4950
+    assert not diagnostic._absolute_kl and keras._absolute_kl

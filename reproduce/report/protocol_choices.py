@@ -45,7 +45,7 @@ def baseline_protocol_lines(experiments: Sequence[Experiment]) -> list[str]:
         alternatives = [
             f"`{IMPLEMENTATION} = {value!r}` (`{target}`)"
             for value, target in entry.factory.implementations
-            if value != implementation
+            if value != implementation and target != name  # VAE's "pyod" is its default
         ]
         used = f"`{name}`" + (
             f" (`{IMPLEMENTATION} = {implementation!r}`)" if implementation else ""
