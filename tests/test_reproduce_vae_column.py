@@ -74,6 +74,20 @@ def test_cli_prints_one_line_per_dataset_and_seed(capsys, monkeypatch, tmp_path)
     assert all(r["activity_l2"] == 0.1 and r["output_activation"] == "sigmoid" for r in rows)
 
 
+def test_cli_without_rebuild_scores_only_the_distance(capsys, monkeypatch, tmp_path):
+    from reproduce import vae_column
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the rebuild must not be trained with --no-rebuild")
+
+    monkeypatch.setattr(vae_column, "load_split", _toy_split)
+    monkeypatch.setattr(vae_column, "keras_era_vae_scores", refuse)
+    argv = ["--datasets", "glass", "--seeds", "0", "--no-rebuild", "--store", str(tmp_path)]
+    assert main(argv) == 0
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert row["keras_era_vae"] is None and 0.0 <= row["distance_to_mean"] <= 1.0
+
+
 class _Split:
     def __init__(self, seed: int):
         self.X_train, self.X_test, self.y_test = _blobs(seed)
