@@ -116,6 +116,27 @@ def glorot_dense(n_in: int, n_out: int, generator: torch.Generator) -> nn.Linear
     return layer
 
 
+def standardisation(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations of ``X`` (population), a zero deviation set to 1.
+
+    The input scaling of PyOD 0.8's ``VAE`` (``preprocessing=True``), as scikit-learn's
+    ``StandardScaler``: a constant feature is centred, not divided by zero.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The training rows.
+
+    Returns
+    -------
+    mean, scale : ndarray of shape (n_features,)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0] = 1.0
+    return mean, scale
+
+
 class KerasEraVAENetwork(nn.Module):
     """The network of PyOD 0.8's ``VAE`` (see the module docstring).
 
@@ -397,8 +418,7 @@ class KerasEraVAE:
             raise ValueError(f"{type(self).__name__}: X must be a non-empty 2-d matrix")
         n_samples, d = X.shape
         if self.preprocessing:
-            mean, scale = X.mean(axis=0), X.std(axis=0)
-            scale[scale == 0] = 1.0  # as sklearn's StandardScaler
+            mean, scale = standardisation(X)
         else:
             mean, scale = np.zeros(d), np.ones(d)
         self.mean_, self.scale_ = mean, scale

@@ -53,7 +53,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from baselines.keras_era_vae import KerasEraVAE
+from baselines.keras_era_vae import KerasEraVAE, standardisation
 from datasets import load_split
 from reproduce import cli
 from reproduce.config import ConfigError, expand, load_experiments
@@ -76,15 +76,10 @@ KERAS_ERA_VAE = {
 }
 
 
-def _standardise(X_train: np.ndarray, X: np.ndarray) -> np.ndarray:
-    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
-    std[std == 0] = 1.0  # as sklearn's StandardScaler
-    return (X - mean) / std
-
-
 def distance_to_mean_scores(X_train: np.ndarray, X_test: np.ndarray) -> np.ndarray:
     """Squared distance to the origin after standardising on ``X_train`` (higher = anomalous)."""
-    Z = _standardise(X_train, X_test)
+    mean, scale = standardisation(X_train)
+    Z = (X_test - mean) / scale
     return np.einsum("ij,ij->i", Z, Z)
 
 
