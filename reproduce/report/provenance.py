@@ -49,6 +49,7 @@ def summarise_records(
         "cpu_worker_hours": round(
             sum(float(r.timing.get("total_seconds") or 0.0) for r in unique) / 3600, 3
         ),
+        "cpu_worker_seconds_by_method": cost_by_method(unique),
         "git_commits": counted(
             f"{(r.environment.get('git') or {}).get('commit')}"
             + ("+dirty" if (r.environment.get("git") or {}).get("dirty") else "")
@@ -63,6 +64,30 @@ def summarise_records(
         "invocations": [
             {k: entry.get(k) for k in _INVOCATION_KEYS} for entry in invocations.values()
         ],
+    }
+
+
+def cost_by_method(records: Sequence[RunRecord]) -> dict[str, dict[str, float]]:
+    """Per method of ``records``: number of runs, mean and total worker-seconds of a run.
+
+    A run's worker-seconds are its ``timing["total_seconds"]`` (data, fit and scoring in the
+    worker that ran it); runs without a timing count as runs but add no seconds.
+    """
+    seconds: dict[str, list[float]] = {}
+    runs: dict[str, int] = {}
+    for record in records:
+        method, total = record.spec.method, record.timing.get("total_seconds")
+        runs[method] = runs.get(method, 0) + 1
+        seconds.setdefault(method, [])
+        if total is not None:
+            seconds[method].append(float(total))
+    return {
+        method: {
+            "runs": runs[method],
+            "mean_seconds": round(sum(values) / len(values), 1) if values else None,
+            "total_hours": round(sum(values) / 3600, 3),
+        }
+        for method, values in sorted(seconds.items(), key=lambda kv: -sum(kv[1]))
     }
 
 
@@ -129,6 +154,22 @@ def commands_lines(command: str, provenance: dict[str, dict]) -> list[str]:
     return lines
 
 
+def _seconds(value: float | None) -> str:
+    return "? s" if value is None else f"{value:.1f} s"
+
+
+def cost_lines(by_method: dict[str, dict] | None) -> list[str]:
+    """One line: worker-seconds per run and worker-hours in total of each method (costliest
+    first); none for entries written before this was recorded."""
+    if not by_method:
+        return []
+    parts = [
+        f"{method} {_seconds(cost['mean_seconds'])} × {cost['runs']} = {cost['total_hours']:.2f} h"
+        for method, cost in by_method.items()
+    ]
+    return ["- Worker time per method (mean per run × runs = total): " + "; ".join(parts) + "."]
+
+
 def provenance_lines(provenance: dict[str, dict]) -> list[str]:
     """The ``Provenance`` section: per experiment, when, where and with what its runs ran."""
     lines = ["## Provenance", ""]
@@ -148,6 +189,7 @@ def provenance_lines(provenance: dict[str, dict]) -> list[str]:
             f"- Hosts: {listing(entry['hosts'])}; CPU cores: {listing(entry['cpu_counts'])}; "
             f"threads per run: {listing(entry.get('threads_per_run', {}))}.",
             f"- Platforms: {listing(entry['platforms'])}.",
+            *cost_lines(entry.get("cpu_worker_seconds_by_method")),
             f"- Devices: {listing(entry['devices'])}.",
             "- Versions: "
             + "; ".join(f"{pkg} {listing(v)}" for pkg, v in entry["versions"].items())

@@ -1,0 +1,40 @@
+"""Worker time per method in the report's provenance: what a run costs, from its records."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from reproduce.report.provenance import cost_by_method, cost_lines, summarise_records
+from reproduce.spec import RunSpec
+from tests.run_records import done_record
+
+
+def _timed(method: str, seed: int, seconds: float | None):
+    record = done_record(RunSpec.create("synth", method, seed), 0.7)
+    timing = {} if seconds is None else {"total_seconds": seconds}
+    return dataclasses.replace(record, timing=timing)
+
+
+def test_cost_by_method_sums_and_averages_each_methods_runs_costliest_first():
+    records = [_timed("IF", 0, 2.0), _timed("Flow", 0, 300.0), _timed("Flow", 1, 100.0)]
+    cost = cost_by_method(records)
+    assert list(cost) == ["Flow", "IF"]
+    assert cost["Flow"] == {"runs": 2, "mean_seconds": 200.0, "total_hours": round(400 / 3600, 3)}
+    assert cost["IF"]["runs"] == 1 and cost["IF"]["mean_seconds"] == 2.0
+
+
+def test_a_run_without_timing_is_counted_but_adds_no_seconds():
+    cost = cost_by_method([_timed("IF", 0, None), _timed("IF", 1, 4.0)])
+    assert cost["IF"] == {"runs": 2, "mean_seconds": 4.0, "total_hours": round(4 / 3600, 3)}
+    alone = cost_by_method([_timed("LOF", 0, None)])
+    assert alone["LOF"] == {"runs": 1, "mean_seconds": None, "total_hours": 0.0}
+    assert "LOF ? s × 1 = 0.00 h" in cost_lines(alone)[0]
+
+
+def test_provenance_entry_and_line_carry_the_cost_per_method():
+    entry = summarise_records("synth", [_timed("Flow", 0, 360.0), _timed("IF", 0, 3.6)], [])
+    assert entry["cpu_worker_seconds_by_method"]["Flow"]["total_hours"] == 0.1
+    (line,) = cost_lines(entry["cpu_worker_seconds_by_method"])
+    assert "Flow 360.0 s × 1 = 0.10 h" in line and "IF 3.6 s × 1 = 0.00 h" in line
+    assert line.index("Flow") < line.index("IF")
+    assert cost_lines(None) == [] and cost_lines({}) == []
