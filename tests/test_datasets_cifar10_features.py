@@ -161,6 +161,58 @@ def test_damaged_cache_file_is_an_error_not_overwritten(
     assert path.read_bytes() == b"not an npz file"
 
 
+def test_cache_records_the_features_digest_and_refuses_features_that_do_not_match_it(
+    tiny_extractor, tree: Path, tmp_path: Path
+) -> None:
+    extractor, _ = tiny_extractor
+    images = ImageFolderSource(tree).load(cache_dir=tmp_path)
+    first = features.load_features(images, extractor, cache_dir=tmp_path, progress=False)
+    digest = first.record["features_sha256"]
+    assert digest == features.features_digest(first.features) and len(digest) == 64
+    path = Path(first.record["cache_file"])
+    assert (
+        features.load_features(images, extractor, cache_dir=tmp_path, progress=False).record[
+            "features_sha256"
+        ]
+        == digest
+    )
+    with np.load(path) as stored:
+        record = str(stored["record"])
+        changed = stored["features"].copy()
+    changed[0, 0] = np.nextafter(changed[0, 0], np.float32(np.inf))  # one ulp
+    with path.open("wb") as handle:
+        np.savez(handle, features=changed, record=np.array(record))
+    damaged = path.read_bytes()
+    with pytest.raises(DatasetFileError, match="sha256.*delete it to extract again"):
+        features.load_features(images, extractor, cache_dir=tmp_path, progress=False)
+    assert path.read_bytes() == damaged, "not overwritten"
+
+
+def test_a_cache_written_without_a_digest_is_read_and_gets_one(
+    tiny_extractor, tree: Path, tmp_path: Path
+) -> None:
+    extractor, _ = tiny_extractor
+    images = ImageFolderSource(tree).load(cache_dir=tmp_path)
+    first = features.load_features(images, extractor, cache_dir=tmp_path, progress=False)
+    path = Path(first.record["cache_file"])
+    older = json.loads(json.dumps(first.record))
+    del older["features_sha256"], older["cache_file"]
+    with path.open("wb") as handle:
+        np.savez(handle, features=first.features, record=np.array(json.dumps(older)))
+    again = features.load_features(images, extractor, cache_dir=tmp_path, progress=False)
+    assert again.from_cache
+    assert again.record["features_sha256"] == first.record["features_sha256"]
+
+
+def test_features_digest_tells_rounding_level_differences_apart() -> None:
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    b = a.copy()
+    b[2, 3] = np.nextafter(b[2, 3], np.float32(0))
+    assert features.features_digest(a) == features.features_digest(a.copy())
+    assert features.features_digest(a) != features.features_digest(b)
+    assert features.features_digest(a) == features.features_digest(np.asfortranarray(a))
+
+
 # ------------------------------------------------------------------------------------------
 # Splits end to end (tiny tree, tiny extractor)
 
@@ -181,6 +233,8 @@ def test_split_sizes_labels_and_record(tiny_extractor, tree: Path, tmp_path: Pat
     record = json.loads(json.dumps(split.preprocessing))  # JSON-able
     assert record["images"]["source"] == "image-folder"
     assert record["features"]["name"] == "tiny-random"
+    assert len(record["features_sha256"]) == 64
+    assert record["feature_extraction"]["device"] == "cpu"
     assert (record["normal_class"], record["anomaly_mode"]) == ("airplane", "uniform")
     assert record["pca_components"] == 4 and record["test_protocol"] == "balanced"
 

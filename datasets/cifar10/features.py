@@ -200,7 +200,23 @@ def _read_cache(path: Path, n_images: int, feature_dim: int, key: str) -> tuple[
             f"{record.get('cache_key')}, expected ({n_images}, {feature_dim}) float32 for {key}; "
             f"delete it to extract again"
         )
-    return features, record
+    digest = features_digest(features)
+    if record.get("features_sha256", digest) != digest:
+        raise DatasetFileError(
+            f"feature cache {path} holds features with sha256 {digest}, but its record says "
+            f"{record['features_sha256']}; delete it to extract again"
+        )
+    return features, {**record, "features_sha256": digest}
+
+
+def features_digest(features: np.ndarray) -> str:
+    """sha256 of a feature matrix (C-order float32 bytes): which features a run saw.
+
+    Features of the same images, extractor and weights differ at float32 rounding between
+    thread counts and machines (e.g. up to 2.4e-5 absolute between 1 and 2 CPU threads for
+    EfficientNet-Lite0, measured 2026-12-02), so the cache key does not identify them; this does.
+    """
+    return hashlib.sha256(np.ascontiguousarray(features, dtype=np.float32).tobytes()).hexdigest()
 
 
 def load_features(
@@ -271,6 +287,7 @@ def load_features(
             "images_per_second": round(len(images) / seconds, 3) if seconds > 0 else None,
             "device": str(resolve_device(device)),
             "torch_threads": torch.get_num_threads() if num_threads is None else num_threads,
+            "features_sha256": features_digest(features),
         }
         logger.info(
             "extracted %s features of %d images in %.1f s (%.1f images/s); caching in %s",

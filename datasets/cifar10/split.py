@@ -318,6 +318,10 @@ def cifar10_features(
         "images": table.record["images"],
         "features": table.record["extractor"],
         "feature_cache": table.record["cache_file"],
+        "features_sha256": table.record["features_sha256"],
+        "feature_extraction": {
+            key: table.record.get(key) for key in ("device", "torch_threads", "extraction_seconds")
+        },
         **pca_record,
     }
     _PCA_MEMO[memo_key] = (X, record)
