@@ -138,6 +138,11 @@ class ThreadBudget:
         if self.n_threads is not None:
             from threadpoolctl import threadpool_limits
 
+            torch = sys.modules.get("torch")
+            if torch is not None:
+                # Before threadpoolctl: where it sees torch's OpenMP runtime, capping that pool
+                # also changes what torch.get_num_threads() returns.
+                self._previous_torch = torch.get_num_threads()
             self._limits = threadpool_limits(limits=self.n_threads)
             self.apply_to_torch()
         return self

@@ -18,7 +18,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.estimator_checks import check_estimator
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from baselines import ALTERNATIVES, BASELINES, BaselineDetector, make_baseline
 from baselines.runtime import isolated_global_rngs
@@ -420,9 +420,20 @@ def test_fit_runs_within_the_thread_budget(name, n_threads, small, monkeypatch):
         return original_fit(model, *args, **kwargs)
 
     monkeypatch.setattr(model_class, "fit", recording_fit)
-    torch_before = torch.get_num_threads()
-    pools_before = {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()}
-    detector = make_baseline(name, n_threads=n_threads, random_state=0, **TINY[name]).fit(small)
+    torch_original = torch.get_num_threads()
+    torch.set_num_threads(2)  # so that a cap to 1 and the restore are visible
+    with threadpool_limits(limits=2):
+        torch_before = torch.get_num_threads()
+        pools_before = {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()}
+        assert torch_before == 2 and set(pools_before.values()) == {2}
+        try:
+            detector = make_baseline(name, n_threads=n_threads, random_state=0, **TINY[name]).fit(
+                small
+            )
+            torch_after = torch.get_num_threads()
+            pools_after = {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()}
+        finally:
+            torch.set_num_threads(torch_original)
     if n_threads is None:
         assert seen["torch"] == torch_before
         assert seen["pools"] == pools_before
@@ -431,8 +442,8 @@ def test_fit_runs_within_the_thread_budget(name, n_threads, small, monkeypatch):
         assert set(seen["pools"].values()) == {1}
         if name in ("lof", "iforest"):
             assert detector.model_.n_jobs == 1
-    assert torch.get_num_threads() == torch_before
-    assert {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()} == pools_before
+    assert torch_after == torch_before
+    assert pools_after == pools_before
 
 
 # ------------------------------------------------------------------------------ validation

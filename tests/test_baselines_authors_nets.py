@@ -219,16 +219,24 @@ def test_scoring_uses_no_other_rows_and_leaves_the_model_unchanged(build, X):
 
 
 @pytest.mark.parametrize("name", ["ae", "deep_svdd"])
-def test_fit_sees_only_the_training_rows(name, X):
-    """The same training rows give the same model whatever test set is scored afterwards."""
+def test_same_seed_and_training_rows_give_the_same_model_whatever_was_scored_before(name, X):
+    """Two fits on the same rows with the same seed are identical (parameters and scores), and
+    scoring another matrix first changes nothing."""
     params = {"epochs": 2, "hidden_features": 8, "device": "cpu", "random_state": 0}
     if name == "deep_svdd":
         params["pretrain_epochs"] = 2
     a = make_baseline(name, **params).fit(X[:150])
     b = make_baseline(name, **params).fit(X[:150])
-    a.decision_function(X[150:])
+    b.decision_function(X[150:] * 10 + 5)  # another test set, scored first by b only
     np.testing.assert_array_equal(a.decision_scores_, b.decision_scores_)
     np.testing.assert_array_equal(a.decision_function(X[150:]), b.decision_function(X[150:]))
+    model_a, model_b = a.model_, b.model_
+    network_a = model_a.network_ if hasattr(model_a, "network_") else model_a.encoder_
+    network_b = model_b.network_ if hasattr(model_b, "network_") else model_b.encoder_
+    state_b = network_b.state_dict()
+    assert state_b, "the fitted network has parameters"
+    for key, value in network_a.state_dict().items():
+        torch.testing.assert_close(value, state_b[key], rtol=0, atol=0)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")

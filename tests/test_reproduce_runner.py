@@ -69,7 +69,9 @@ def test_rerun_skips_finished_runs_without_touching_them(tmp_path):
 def test_records_hold_metrics_and_provenance(tmp_path):
     store = RunStore(tmp_path)
     (spec,) = grid(seeds=(0,), datasets=("toy-a",))
-    run_grid([spec, spec], store, SequentialBackend(), progress=False)  # duplicates run once
+    summary = run_grid([spec, spec], store, SequentialBackend(), progress=False)
+    assert (summary.total, summary.done, summary.skipped) == (1, 1, 0)  # duplicates run once
+    assert [p.name for p in store.root.glob("*.json")] == [f"{spec.run_id}.json"]
     record = store.read(spec.run_id)
     assert record.done
     assert 0.5 < record.metrics["roc_auc"] <= 1.0

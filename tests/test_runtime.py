@@ -36,13 +36,34 @@ def test_seed_width_is_checked():
 
 
 def test_thread_budget_caps_and_restores_torch_threads():
-    before = torch.get_num_threads()
-    with ThreadBudget(1) as budget:
-        assert torch.get_num_threads() == 1
-        budget.apply_to_torch()  # idempotent
-    assert torch.get_num_threads() == before
-    with ThreadBudget(None):
-        assert torch.get_num_threads() == before
+    original = torch.get_num_threads()
+    torch.set_num_threads(2)  # so that the cap to 1 and the restore are both visible
+    try:
+        with ThreadBudget(1) as budget:
+            assert torch.get_num_threads() == 1
+            budget.apply_to_torch()  # idempotent
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+        with ThreadBudget(None):
+            assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(original)
+
+
+def test_thread_budget_restores_torch_threads_when_threadpoolctl_governs_torchs_openmp():
+    """Inside an outer threadpoolctl limit, capping the OpenMP pool also changes what torch
+    reports; the budget must remember torch's count from before its own cap."""
+    from threadpoolctl import threadpool_limits
+
+    original = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with threadpool_limits(limits=2):
+            with ThreadBudget(1):
+                assert torch.get_num_threads() == 1
+            assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(original)
 
 
 @pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])

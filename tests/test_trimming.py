@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import pytest
 import torch
@@ -12,12 +13,31 @@ from hypothesis import strategies as st
 from rrnvp.trimming import n_kept, trim_ratio_at_epoch, trimmed_mean
 
 
-@settings(max_examples=100, deadline=None)
-@given(batch=st.integers(1, 300), eps=st.floats(0.0, 0.49))
-def test_kept_count_is_floor_of_one_minus_eps_times_batch(batch, eps):
-    expected = max(1, math.floor(round((1 - eps) * batch, 9)))
-    assert n_kept(batch, eps) == expected
-    assert n_kept(10, 0.1) == 9  # not 8, despite (1 - 0.1) * 10 < 9 in floating point
+@pytest.mark.parametrize(
+    ("batch", "eps", "kept"),
+    [
+        (10, 0.1, 9),  # (1 - 0.1) * 10 is 8.999999999999998 in floating point
+        (7, 0.3, 4),
+        (3, 0.49, 1),
+        (100, 0.05, 95),
+        (1, 0.49, 1),  # at least one sample is kept
+        (300, 0.2, 240),
+        (128, 0.1, 115),
+        (64, 0.0, 64),
+        (20, 0.35, 13),
+    ],
+)
+def test_kept_count_by_hand(batch, eps, kept):
+    assert n_kept(batch, eps) == kept
+
+
+@settings(max_examples=200, deadline=None)
+@given(batch=st.integers(1, 300), micros=st.integers(0, 490_000))
+def test_kept_count_is_floor_of_one_minus_eps_times_batch_in_exact_arithmetic(batch, micros):
+    """For a ratio written with up to six decimals, the count is the exact rational floor."""
+    eps = micros / 1e6
+    exact = (1 - Fraction(micros, 10**6)) * batch
+    assert n_kept(batch, eps) == max(1, math.floor(exact))
 
 
 @settings(max_examples=50, deadline=None)
