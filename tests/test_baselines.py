@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from baselines import ALTERNATIVES, BASELINES, BaselineDetector, make_baseline
 from baselines.runtime import isolated_global_rngs
+from rrnvp import TrainingDivergedError
 
 PAPER_NAMES = ("ae", "vae", "deep_svdd", "so_gaal", "ocsvm", "lof", "iforest")
 REBUILT_NAMES = ("ae_rebuilt", "deep_svdd_rebuilt")  # the earlier rebuild from a description
@@ -451,18 +452,19 @@ def test_fit_runs_within_the_thread_budget(name, n_threads, small, monkeypatch):
 def test_bad_training_data_is_rejected(name):
     detector = make_baseline(name, **TINY[name])
     X = easy_data(3, 50)[0]
-    bad = {
-        "NaN": np.where(np.arange(X.size).reshape(X.shape) == 7, np.nan, X),
-        "infinity": np.where(np.arange(X.size).reshape(X.shape) == 7, np.inf, X),
-        "3-D": X.reshape(5, 10, -1),
-        "empty": np.empty((0, 8)),
-        "one sample": X[:1],
-        "no features": np.empty((50, 0)),
+    bad = {  # what the input check must say (not an error from inside the model)
+        "Input X contains NaN": np.where(np.arange(X.size).reshape(X.shape) == 7, np.nan, X),
+        "Input X contains infinity": np.where(np.arange(X.size).reshape(X.shape) == 7, np.inf, X),
+        "dim 3": X.reshape(5, 10, -1),
+        r"0 sample\(s\)": np.empty((0, 8)),
+        r"1 sample\(s\) .* minimum of 2": X[:1],
+        r"0 feature\(s\)": np.empty((50, 0)),
     }
-    for what, value in bad.items():
-        with pytest.raises(ValueError):
+    for message, value in bad.items():
+        with pytest.raises(ValueError, match=message) as raised:
             detector.fit(value)
-            pytest.fail(f"{what} was accepted")
+            pytest.fail(f"{message!r} was accepted")
+        assert not isinstance(raised.value, TrainingDivergedError)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -470,9 +472,9 @@ def test_bad_scoring_data_is_rejected(name, small):
     detector = make_baseline(name, random_state=0, **TINY[name]).fit(small)
     with pytest.raises(ValueError, match="features"):
         detector.decision_function(small[:, :5])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Input X contains NaN"):
         detector.decision_function(np.full((2, small.shape[1]), np.nan))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="dim 3"):
         detector.predict(small[None])
 
 

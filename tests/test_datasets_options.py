@@ -104,9 +104,12 @@ def test_execution_settings_are_refused_as_options_pointing_to_the_context(key: 
         ({"pca_components": 0}, "pca_components must be a positive integer"),
     ],
 )
-def test_bad_option_values_are_refused_before_any_data_is_read(options, message) -> None:
+def test_bad_option_values_are_refused_before_any_data_is_read(
+    options, message, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("RRNVP_OFFLINE", "1")  # an empty data folder and no downloads
     with pytest.raises(ValueError, match=message):
-        datasets.load_split("bird-u", **options)
+        datasets.load_split("bird-u", data_dir=tmp_path, **options)
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,9 @@ def test_registering_an_entry_of_an_unregistered_kind_fails() -> None:
     assert "x" not in datasets.list_datasets()
 
 
-def test_unknown_options_are_all_named_before_any_data_is_read(plugin) -> None:
+def test_unknown_options_are_all_named_before_any_data_is_read(
+    plugin, tmp_path, monkeypatch
+) -> None:
     with pytest.raises(
         TypeError,
         match="load_split\\('stripes-a'\\): unknown option\\(s\\) colour, size; valid options "
@@ -88,9 +90,10 @@ def test_unknown_options_are_all_named_before_any_data_is_read(plugin) -> None:
     ):
         datasets.load_split("stripes-a", seed=0, size=3, colour="red")
     assert plugin.CALLS == []
-    # For ODDS the check runs before the file is looked for (no data needed here).
+    # For ODDS the check runs before the file is looked for: an empty data folder, no downloads.
+    monkeypatch.setenv("RRNVP_OFFLINE", "1")
     with pytest.raises(TypeError, match="scalar.*valid options for odds datasets: drop_constant"):
-        datasets.load_split("glass", seed=0, scalar="minmax")
+        datasets.load_split("glass", seed=0, data_dir=tmp_path, scalar="minmax")
     with pytest.raises(ValueError, match="load_split\\('stripes-a'\\): n_rows must be >= 20"):
         datasets.load_split("stripes-a", n_rows=5)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import signal
 import threading
 import traceback
@@ -39,7 +40,7 @@ from hypothesis.extra import numpy as hnp
 import baselines
 import rrnvp
 from baselines import make_baseline
-from rrnvp import RealNVP, RobustRealNVP, TrimRealNVP
+from rrnvp import RealNVP, RobustRealNVP, TrainingDivergedError, TrimRealNVP
 
 logger = logging.getLogger(__name__)
 
@@ -217,13 +218,27 @@ def _is_validation_frame(filename: str) -> bool:
     return filename.replace("\\", "/").endswith(_VALIDATION)
 
 
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it was raised from or during."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
 def assert_clear_value_error(exc: ValueError) -> None:
-    """``exc`` was raised by input validation (ours or scikit-learn's), with a message."""
-    frames = traceback.extract_tb(exc.__traceback__)
+    """``exc`` was raised by input validation (ours or scikit-learn's), with a message, and not
+    by wrapping an error from inside a library."""
+    frames = [f for link in _chain(exc) for f in traceback.extract_tb(link.__traceback__)]
     inner = [f for f in frames if Path(f.filename) != Path(__file__)]
     foreign = [f"{f.filename}:{f.lineno}" for f in inner if not _is_validation_frame(f.filename)]
     assert not foreign, f"ValueError from inside a library ({foreign[-1]}): {exc!r}"
     assert str(exc).strip(), "a ValueError without a message"
+
+
+#: What an input check's message names for training data that is not valid.
+_INPUT_PROBLEM = re.compile(r"NaN|infinity|too large|sample\(s\)")
 
 
 def valid_training_data(X) -> bool:
@@ -248,6 +263,9 @@ def check_detector(make: Callable[[], object], X_train, X_test) -> str:
             detector.fit(X_train)
         except ValueError as exc:
             assert_clear_value_error(exc)
+            if not valid_training_data(X_train):  # refused by the input check, not by training
+                assert not isinstance(exc, TrainingDivergedError), f"invalid input trained: {exc}"
+                assert _INPUT_PROBLEM.search(str(exc)), f"the message names no problem: {exc}"
             return f"refused ({type(exc).__name__})"
         assert valid_training_data(X_train), "invalid training data was accepted"
         finite_scores(detector.decision_scores_, n_train)

@@ -70,6 +70,30 @@ def test_flow_with_absurd_learning_rate_fails_naming_epoch_and_step(method, tmp_
     assert (again.failed, again.skipped) == (1, 0)
 
 
+def test_divergence_after_the_first_epoch_names_the_right_epoch_step_and_global_step(
+    monkeypatch,
+):
+    """A loss that turns NaN on the 9th optimiser step, with 6 batches an epoch, is reported as
+    epoch 1, step 2, global step 8 (counted by hand: 8 = 1 * 6 + 2)."""
+    import rrnvp.detector
+
+    real_step = rrnvp.detector.train_step
+    calls = []
+
+    def nan_on_the_ninth_call(*args, **kwargs):
+        calls.append(1)
+        loss = real_step(*args, **kwargs)
+        return loss * float("nan") if len(calls) == 9 else loss
+
+    monkeypatch.setattr(rrnvp.detector, "train_step", nan_on_the_ninth_call)
+    X = np.random.default_rng(0).normal(size=(6 * BATCH_SIZE + 5, 3))  # 6 full batches
+    detector = RealNVP(n_couplings=2, hidden_features=8, epochs=3, batch_size=BATCH_SIZE)
+    with pytest.raises(TrainingDivergedError) as raised:
+        detector.fit(X)
+    assert _WHERE.search(str(raised.value)).groups() == ("1", "2", "8")
+    assert len(calls) == 9
+
+
 @pytest.mark.parametrize(
     "method, params, must_diverge",
     [

@@ -10,6 +10,7 @@ import pytest
 
 from reproduce.cli import comma_list, seed_list
 from reproduce.config import (
+    CONFIG_DIR,
     PAPER_CONFIGS,
     ConfigError,
     expand,
@@ -36,6 +37,8 @@ epochs = 3
 
 
 def test_every_shipped_config_parses():
+    for path in sorted(CONFIG_DIR.glob("*.toml")):
+        assert load_experiments([path.stem]), f"{path.name} holds no experiment"
     experiments = load_experiments(["paper", "quick"])
     names = [e.name for e in experiments]
     files = list(dict.fromkeys(e.source.stem for e in experiments))
