@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
-from reproduce.report.provenance import cost_by_method, cost_lines, summarise_records
+from reproduce.report.provenance import (
+    cost_by_method,
+    cost_lines,
+    feature_sets,
+    provenance_lines,
+    summarise_records,
+)
 from reproduce.spec import RunSpec
 from tests.run_records import done_record
 
@@ -38,3 +45,20 @@ def test_provenance_entry_and_line_carry_the_cost_per_method():
     assert "Flow 360.0 s × 1 = 0.10 h" in line and "IF 3.6 s × 1 = 0.00 h" in line
     assert line.index("Flow") < line.index("IF")
     assert cost_lines(None) == [] and cost_lines({}) == []
+
+
+def test_feature_sets_count_runs_per_features_digest_and_unrecorded_ones():
+    def with_features(seed: int, digest: str | None):
+        record = _timed("Flow", seed, 1.0)
+        preprocessing = {"features": {"name": "lite0"}}
+        if digest is not None:
+            preprocessing["features_sha256"] = digest
+        return dataclasses.replace(record, data={"preprocessing": preprocessing})
+
+    records = [with_features(0, "a" * 64), with_features(1, "a" * 64), with_features(2, None)]
+    assert feature_sets(records) == {"a" * 64: 2, "unrecorded": 1}
+    assert feature_sets([_timed("IF", 0, 1.0)]) == {}  # no extracted features: no entry
+    entry = summarise_records("synth", records, [])
+    json.dumps(entry)  # JSON-able (provenance.json)
+    (line,) = [x for x in provenance_lines({"synth": entry}) if "Extracted features" in x]
+    assert f"`{'a' * 16}` (2)" in line and "`unrecorded` (1)" in line

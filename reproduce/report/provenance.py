@@ -50,6 +50,7 @@ def summarise_records(
             sum(float(r.timing.get("total_seconds") or 0.0) for r in unique) / 3600, 3
         ),
         "cpu_worker_seconds_by_method": cost_by_method(unique),
+        "feature_sets": feature_sets(unique),
         "git_commits": counted(
             f"{(r.environment.get('git') or {}).get('commit')}"
             + ("+dirty" if (r.environment.get("git") or {}).get("dirty") else "")
@@ -65,6 +66,18 @@ def summarise_records(
             {k: entry.get(k) for k in _INVOCATION_KEYS} for entry in invocations.values()
         ],
     }
+
+
+def feature_sets(records: Sequence[RunRecord]) -> dict[str, int]:
+    """Runs per sha256 of the extracted features they saw (CIFAR-10 runs; ``unrecorded`` for
+    runs computed before records named it); empty when no run used extracted features."""
+    digests = []
+    for record in records:
+        preprocessing = record.data.get("preprocessing") or {}
+        if "features" in preprocessing:
+            digests.append(preprocessing.get("features_sha256") or "unrecorded")
+    counts = pd.Series(digests, dtype=object).value_counts()
+    return {str(digest): int(n) for digest, n in sorted(counts.items())}
 
 
 def cost_by_method(records: Sequence[RunRecord]) -> dict[str, dict[str, float]]:
@@ -190,6 +203,15 @@ def provenance_lines(provenance: dict[str, dict]) -> list[str]:
             f"threads per run: {listing(entry.get('threads_per_run', {}))}.",
             f"- Platforms: {listing(entry['platforms'])}.",
             *cost_lines(entry.get("cpu_worker_seconds_by_method")),
+            *(
+                [
+                    "- Extracted features (sha256 prefix, runs): "
+                    + listing({k[:16]: n for k, n in entry["feature_sets"].items()})
+                    + "."
+                ]
+                if entry.get("feature_sets")
+                else []
+            ),
             f"- Devices: {listing(entry['devices'])}.",
             "- Versions: "
             + "; ".join(f"{pkg} {listing(v)}" for pkg, v in entry["versions"].items())
