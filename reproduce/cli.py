@@ -156,6 +156,34 @@ def add_diagnostic_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", default=str(DEFAULT_STORE), help="run store to compare")
 
 
+def add_experiment_arguments(parser: argparse.ArgumentParser, default_config: str) -> None:
+    """``--config`` and ``--experiment``: the one experiment a diagnostic reruns part of
+    (read back with :func:`diagnostic_experiment`)."""
+    parser.add_argument(
+        "--config", default=default_config, help=f"config holding the experiment ({default_config})"
+    )
+    parser.add_argument("--experiment", help="experiment of the config (default: its first)")
+
+
+def diagnostic_experiment(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Experiment:
+    """The experiment named by ``--config``/``--experiment`` (its first when no ``--experiment``).
+
+    An unknown config or experiment ends the program through ``parser.error`` with a message
+    that names it and, for an experiment, lists the config's experiments.
+    """
+    try:
+        experiments = load_experiments([args.config])
+    except ConfigError as exc:
+        parser.error(str(exc))
+    if args.experiment is None:
+        return experiments[0]
+    for experiment in experiments:
+        if experiment.name == args.experiment:
+            return experiment
+    names = ", ".join(e.name for e in experiments)
+    parser.error(f"no experiment {args.experiment!r} in config {args.config!r} (it has: {names})")
+
+
 def add_logging_arguments(parser: argparse.ArgumentParser) -> None:
     """``-v/--verbose``."""
     parser.add_argument(

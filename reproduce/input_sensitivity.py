@@ -29,7 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from reproduce import cli
-from reproduce.config import ConfigError, expand, load_experiments
+from reproduce.config import expand
 from reproduce.execute import resolve_params, split_contaminations
 from reproduce.registry import get_method
 from reproduce.store import RunStore
@@ -65,8 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m reproduce.input_sensitivity",
         description="Diagnostic: refit runs on inputs perturbed at rounding level.",
     )
-    parser.add_argument("--config", default="table2", help="config holding the experiment")
-    parser.add_argument("--experiment", help="experiment of the config (default: its first)")
+    cli.add_experiment_arguments(parser, default_config="table2")
     parser.add_argument("--datasets", type=cli.comma_list, help="default: all of the experiment")
     parser.add_argument("--methods", type=cli.comma_list, help="default: all of the experiment")
     parser.add_argument("--seeds", type=cli.seed_list, help="default: the experiment's")
@@ -76,14 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cli.add_logging_arguments(parser)
     args = parser.parse_args(argv)
     cli.configure_logging(args.verbose)
-    try:
-        experiments = load_experiments([args.config])
-    except ConfigError as exc:
-        parser.error(str(exc))
-    chosen = [e for e in experiments if args.experiment in (None, e.name)]
-    if not chosen:
-        parser.error(f"no experiment {args.experiment!r} in {args.config}")
-    points = expand(chosen[0], datasets=args.datasets, seeds=args.seeds, methods=args.methods)
+    experiment = cli.diagnostic_experiment(parser, args)
+    points = expand(experiment, datasets=args.datasets, seeds=args.seeds, methods=args.methods)
     if not points:
         parser.error("no run matches the selection")
     if any(not np.isfinite(r) or r < 0 for r in args.relative):

@@ -30,7 +30,7 @@ import numpy as np
 
 from datasets import load_split
 from reproduce import cli
-from reproduce.config import ConfigError, expand, load_experiments
+from reproduce.config import expand
 from reproduce.execute import resolve_params, split_contaminations
 from reproduce.registry import get_method
 from reproduce.store import RunStore
@@ -80,8 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m reproduce.learning_curve",
         description=__doc__.splitlines()[0],
     )
-    parser.add_argument("--config", default="table2", help="config holding the experiment")
-    parser.add_argument("--experiment", help="experiment name (default: the config's first)")
+    cli.add_experiment_arguments(parser, default_config="table2")
     parser.add_argument("--dataset", required=True, help="one dataset of the experiment")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--methods", type=cli.comma_list, required=True, help="flow methods")
@@ -101,12 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     cli.configure_logging(args.verbose)
-    try:
-        experiments = load_experiments([args.config])
-    except ConfigError as exc:
-        parser.error(str(exc))
-    by_name = {e.name: e for e in experiments}
-    experiment = by_name[args.experiment] if args.experiment else experiments[0]
+    experiment = cli.diagnostic_experiment(parser, args)
     points = expand(experiment, datasets=[args.dataset], seeds=[args.seed], methods=args.methods)
     if not points:
         parser.error(f"no run of {experiment.name} matches {args.dataset}, {args.methods}")

@@ -56,7 +56,7 @@ import torch
 from baselines.keras_era_vae import KerasEraVAE, standardisation
 from datasets import load_split
 from reproduce import cli
-from reproduce.config import ConfigError, expand, load_experiments
+from reproduce.config import expand
 from reproduce.store import RunStore
 from rrnvp.runtime import derive_seed
 
@@ -158,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m reproduce.vae_column", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--config", default="table1", help="config holding the experiment")
+    cli.add_experiment_arguments(parser, default_config="table1")
     parser.add_argument("--datasets", type=cli.comma_list, help="default: all of the experiment")
     parser.add_argument(
         "--seeds", type=lambda t: [int(v) for v in cli.comma_list(t)], default=[0, 1, 2, 3, 4]
@@ -194,10 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     cli.configure_logging(args.verbose)
-    try:
-        experiment = load_experiments([args.config])[0]
-    except ConfigError as exc:
-        parser.error(str(exc))
+    experiment = cli.diagnostic_experiment(parser, args)
     points = expand(experiment, datasets=args.datasets, seeds=args.seeds, methods=["VAE"])
     if not points:
         parser.error(f"no VAE run of {experiment.name} matches {args.datasets}, {args.seeds}")

@@ -186,3 +186,43 @@ def test_the_papers_report_covers_every_paper_experiment_whatever_was_selected(
     text = (tmp_path / "results" / "report.md").read_text()
     for title in ("## Table 1:", "## Table 2:", "## Figure 4:", "## Figure 6:", "## Figure 2:"):
         assert title in text
+
+
+def _diagnostic_parser():
+    import argparse
+
+    from reproduce import cli
+
+    parser = argparse.ArgumentParser(prog="diag")
+    cli.add_experiment_arguments(parser, default_config="quick")
+    return parser
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [([], "quick-odds"), (["--experiment", "quick-moons"], "quick-moons")],
+)
+def test_a_diagnostic_reads_the_named_experiment_or_the_configs_first(argv, expected):
+    from reproduce import cli
+    from reproduce.config import load_experiments
+
+    assert load_experiments(["quick"])[0].name == "quick-odds"
+    parser = _diagnostic_parser()
+    assert cli.diagnostic_experiment(parser, parser.parse_args(argv)).name == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--experiment", "nope"], "no experiment 'nope' in config 'quick' (it has: quick-odds,"),
+        (["--config", "no-such-config"], "no-such-config"),
+    ],
+)
+def test_a_diagnostic_names_an_unknown_experiment_or_config(argv, message, capsys):
+    from reproduce import cli
+
+    parser = _diagnostic_parser()
+    with pytest.raises(SystemExit) as exc:
+        cli.diagnostic_experiment(parser, parser.parse_args(argv))
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err

@@ -37,3 +37,13 @@ def test_last_budget_reproduces_the_committed_table1_run():
         )
     with pytest.raises(ValueError, match="exceeds the run's 20 epochs"):
         list(learning_curve(spec, [21], os.environ["RRNVP_DATA"]))
+
+
+def test_an_unknown_experiment_is_named_not_a_key_error(capsys):
+    from reproduce.learning_curve import main
+
+    argv = ["--config", "quick", "--experiment", "nope", "--dataset", "moons"]
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--methods", "RealNVP", "--epochs", "1"])
+    assert exc.value.code == 2
+    assert "no experiment 'nope' in config 'quick'" in capsys.readouterr().err
