@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ import datasets
 from datasets.cifar10 import extractors, features
 from datasets.cifar10 import split as cifar10_split
 from datasets.cifar10.extractors import FeatureExtractor, Weights
-from datasets.cifar10.images import ImageFolderSource
+from datasets.cifar10.images import ImageCollection, ImageFolderSource
 from datasets.fetch import DatasetFileError
 from tests import cifar10_fixtures
 
@@ -161,47 +162,57 @@ def test_damaged_cache_file_is_an_error_not_overwritten(
     assert path.read_bytes() == b"not an npz file"
 
 
-def test_cache_records_the_features_digest_and_refuses_features_that_do_not_match_it(
-    tiny_extractor, tree: Path, tmp_path: Path
-) -> None:
+@dataclass
+class CachedFeatures:
+    """Features extracted once into a fresh cache, and how to read them back."""
+
+    images: ImageCollection
+    first: features.FeatureTable
+    path: Path
+    reload: Callable[[], features.FeatureTable]
+
+    def rewrite(self, values: np.ndarray, record: str) -> None:
+        """Overwrite the cache file with these features and this JSON record."""
+        with self.path.open("wb") as handle:
+            np.savez(handle, features=values, record=np.array(record))
+
+
+@pytest.fixture()
+def cached(tiny_extractor, tree: Path, tmp_path: Path) -> CachedFeatures:
     extractor, _ = tiny_extractor
     images = ImageFolderSource(tree).load(cache_dir=tmp_path)
-    first = features.load_features(images, extractor, cache_dir=tmp_path, progress=False)
-    digest = first.record["features_sha256"]
-    assert digest == features.features_digest(first.features) and len(digest) == 64
-    path = Path(first.record["cache_file"])
-    assert (
-        features.load_features(images, extractor, cache_dir=tmp_path, progress=False).record[
-            "features_sha256"
-        ]
-        == digest
-    )
-    with np.load(path) as stored:
+
+    def reload() -> features.FeatureTable:
+        return features.load_features(images, extractor, cache_dir=tmp_path, progress=False)
+
+    first = reload()
+    return CachedFeatures(images, first, Path(first.record["cache_file"]), reload)
+
+
+def test_cache_records_the_features_digest_and_refuses_features_that_do_not_match_it(
+    cached: CachedFeatures,
+) -> None:
+    digest = cached.first.record["features_sha256"]
+    assert digest == features.features_digest(cached.first.features) and len(digest) == 64
+    assert cached.reload().record["features_sha256"] == digest
+    with np.load(cached.path) as stored:
         record = str(stored["record"])
         changed = stored["features"].copy()
     changed[0, 0] = np.nextafter(changed[0, 0], np.float32(np.inf))  # one ulp
-    with path.open("wb") as handle:
-        np.savez(handle, features=changed, record=np.array(record))
-    damaged = path.read_bytes()
+    cached.rewrite(changed, record)
+    damaged = cached.path.read_bytes()
     with pytest.raises(DatasetFileError, match="sha256.*delete it to extract again"):
-        features.load_features(images, extractor, cache_dir=tmp_path, progress=False)
-    assert path.read_bytes() == damaged, "not overwritten"
+        cached.reload()
+    assert cached.path.read_bytes() == damaged, "not overwritten"
 
 
-def test_a_cache_written_without_a_digest_is_read_and_gets_one(
-    tiny_extractor, tree: Path, tmp_path: Path
-) -> None:
-    extractor, _ = tiny_extractor
-    images = ImageFolderSource(tree).load(cache_dir=tmp_path)
-    first = features.load_features(images, extractor, cache_dir=tmp_path, progress=False)
-    path = Path(first.record["cache_file"])
-    older = json.loads(json.dumps(first.record))
+def test_a_cache_written_without_a_digest_is_read_and_gets_one(cached: CachedFeatures) -> None:
+    older = json.loads(json.dumps(cached.first.record))
     del older["features_sha256"], older["cache_file"]
-    with path.open("wb") as handle:
-        np.savez(handle, features=first.features, record=np.array(json.dumps(older)))
-    again = features.load_features(images, extractor, cache_dir=tmp_path, progress=False)
+    cached.rewrite(cached.first.features, json.dumps(older))
+    again = cached.reload()
     assert again.from_cache
-    assert again.record["features_sha256"] == first.record["features_sha256"]
+    assert again.record["features_sha256"] == cached.first.record["features_sha256"]
 
 
 def test_features_digest_tells_rounding_level_differences_apart() -> None:
