@@ -23,6 +23,9 @@ DEFAULT_OUT = Path("results")
 #: Where the report and the run store of configs other than the paper's go by default
 #: (``results/local/<config>/``, not committed), so they never touch the paper's outputs.
 LOCAL_OUT = Path("results/local")
+#: Configs beyond the paper whose results are committed (each a long experiment that must
+#: survive a new machine): their report and run store go to this folder, not ``results/local``.
+COMMITTED_OUT = {"adbench": Path("results/adbench")}
 DEFAULT_PAPER_DIR = Path("results/paper")
 DEFAULT_CAUSES = Path("results/causes.toml")
 RUN_SOURCES = ("auto", "store", "csv")
@@ -227,13 +230,27 @@ def is_paper_selection(configs: list[str]) -> bool:
     return all(item == "paper" or config_path(item).resolve() in paper for item in configs)
 
 
+def committed_out(configs: list[str]) -> Path | None:
+    """The committed output folder of a selection that is exactly one config of
+    :data:`COMMITTED_OUT` (by name or by its path), else None."""
+    if len(configs) != 1:
+        return None
+    chosen = config_path(configs[0]).resolve()
+    for name, folder in COMMITTED_OUT.items():
+        if chosen == config_path(name).resolve():
+            return folder
+    return None
+
+
 def resolve_output_paths(args: argparse.Namespace) -> None:
     """Fill ``args.out`` and ``args.store`` when not given, and set ``args.paper_report``.
 
     The paper's configs write to ``results/`` and ``results/runs``; a report written to
     ``results/`` is always the whole paper's (``args.paper_report``), so a run of some
-    experiments cannot erase the others from it. Other configs (``quick``, ``regression``, a
-    user's file) write to ``results/local/<config>/`` and keep their run store there. Idempotent.
+    experiments cannot erase the others from it. A config of :data:`COMMITTED_OUT` selected on
+    its own (``adbench``) writes to its committed folder (``results/adbench/``, store
+    ``results/adbench/runs``). Other configs (``quick``, ``regression``, a user's file, a mix)
+    write to ``results/local/<config>/`` and keep their run store there. Idempotent.
 
     Raises
     ------
@@ -243,7 +260,7 @@ def resolve_output_paths(args: argparse.Namespace) -> None:
     paper = is_paper_selection(args.config)
     if args.out is None:
         stem = "+".join(Path(item).stem for item in args.config)
-        args.out = DEFAULT_OUT if paper else LOCAL_OUT / stem
+        args.out = DEFAULT_OUT if paper else committed_out(args.config) or LOCAL_OUT / stem
     if args.store is None:
         args.store = DEFAULT_STORE if paper else args.out / "runs"
     into_results = Path(args.out).resolve() == DEFAULT_OUT.resolve()

@@ -30,7 +30,13 @@ def package_versions() -> dict[str, str | None]:
 
 @cache
 def git_state(root: Path = REPOSITORY_ROOT) -> dict[str, Any]:
-    """``{"commit": sha or None, "dirty": bool or None}`` of the checkout at ``root``."""
+    """``{"commit": sha or None, "dirty": bool or None}`` of the checkout at ``root``.
+
+    ``dirty`` says whether a tracked file outside ``results/`` differs from the commit: the code,
+    configs and data fixtures a run depends on. Results are left out, so that a run store being
+    written (``results/runs/invocations.jsonl`` changes when a runner starts) or a report not yet
+    committed does not mark every run computed beside it as made by uncommitted code.
+    """
 
     def git(*args: str) -> str | None:
         try:
@@ -42,7 +48,11 @@ def git_state(root: Path = REPOSITORY_ROOT) -> dict[str, Any]:
         return result.stdout.strip()
 
     commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain", "--untracked-files=no") if commit else None
+    status = (
+        git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results")
+        if commit
+        else None
+    )
     return {"commit": commit, "dirty": None if status is None else bool(status)}
 
 

@@ -226,3 +226,28 @@ def test_a_diagnostic_names_an_unknown_experiment_or_config(argv, message, capsy
         cli.diagnostic_experiment(parser, parser.parse_args(argv))
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("configs", "out", "store"),
+    [
+        (["adbench"], "results/adbench", "results/adbench/runs"),
+        (["reproduce/configs/adbench.toml"], "results/adbench", "results/adbench/runs"),
+        (["adbench", "quick"], "results/local/adbench+quick", "results/local/adbench+quick/runs"),
+        (["quick"], "results/local/quick", "results/local/quick/runs"),
+        (["paper"], "results", "results/runs"),
+    ],
+)
+def test_adbench_alone_writes_to_its_committed_folder(configs, out, store, monkeypatch):
+    """A long experiment beyond the paper keeps its store where git tracks it (it must survive
+    a new machine); mixed with another config it is a local run like any other."""
+    import argparse
+    from pathlib import Path
+
+    from reproduce import cli
+
+    monkeypatch.chdir(ROOT)
+    args = argparse.Namespace(config=configs, out=None, store=None)
+    cli.resolve_output_paths(args)
+    assert (Path(args.out), Path(args.store)) == (Path(out), Path(store))
+    assert not args.paper_report or configs == ["paper"]

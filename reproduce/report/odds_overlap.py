@@ -63,7 +63,7 @@ def odds_points(
 def read_odds_runs(sources: RunSources, points: Sequence[GridPoint], out_dir: Path) -> pd.DataFrame:
     """The runs of ``points``: per run id from the store, else from the committed results CSVs
     ``<e>.csv`` of :data:`ODDS_EXPERIMENTS` in ``out_dir``, then in the paper's results folder
-    (``results/``, where they are when this experiment writes to ``results/local/<config>/``);
+    (``results/``, where they are when this experiment writes to its own, ``results/adbench/``);
     only the store with ``--runs-from store``, only the CSVs with ``csv``."""
     folders = dict.fromkeys([Path(out_dir).resolve(), DEFAULT_OUT.resolve()])
     frames = [
