@@ -411,11 +411,13 @@ def best_average_rank_on_odds(inputs: ClaimInputs, evidence: list[str]) -> str:
     table = inputs.ranks.get("table1")
     if table is None or "ours" not in table.columns or not table["ours"].notna().any():
         return "not evaluated"
-    ours = table["ours"].dropna().sort_values()
-    position = list(ours.index).index(ROBUST) + 1 if ROBUST in ours.index else None
+    ours = table["ours"].dropna().sort_values(kind="stable")
+    # Methods tied with RobustRealNVP share its place (as in reproduce.report.subset_claims).
+    position = int((ours < ours[ROBUST]).sum()) + 1 if ROBUST in ours.index else None
     listing = ", ".join(f"{m} {r:.2f}" for m, r in ours.items())
+    tied = int((ours == ours[ROBUST]).sum()) - 1 if position else 0
     if position == 1:
-        where = "first."
+        where = f"first, tied with {tied} other(s)." if tied else "first."
     else:
         gap = ours[ROBUST] - ours.iloc[0] if position else float("nan")
         where = f"number {position}, {gap:.2f} ranks behind {ours.index[0]}."

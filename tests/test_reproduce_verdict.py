@@ -77,6 +77,17 @@ def test_best_rank_claim_reads_the_rank_table():
     assert evaluate_claims({}, {"table1": ranks})[0].status == "holds"
 
 
+@pytest.mark.parametrize("order", [["RobustRealNVP", "IF"], ["IF", "RobustRealNVP"]])
+def test_a_tie_for_the_best_rank_counts_as_first_whatever_the_row_order(order):
+    """As the subset claims of the ADBench report count it (ties share the mean rank)."""
+    ranks = pd.DataFrame(
+        {"ours": [1.5, 1.5, 3.0]}, index=pd.Index([*order, "RealNVP"], name="method")
+    )
+    claim = evaluate_claims({}, {"table1": ranks})[0]
+    assert claim.status == "holds"
+    assert "RobustRealNVP is first, tied with 1 other(s)." in claim.evidence[0]
+
+
 def test_epsilon_stability_uses_the_mean_spread_over_classes():
     rows = []
     for value, aucs in ((0.05, (0.80, 0.70)), (0.1, (0.81, 0.70)), (0.2, (0.82, 0.71))):

@@ -12,6 +12,8 @@ from reproduce.report.output import OutputFolder
 
 #: Optional hand-written interpretation under ``--out``, printed after the computed verdict.
 READING_FILE = "verdict_reading.md"
+#: The report kind of experiments beyond the paper (no paper values; their claims are their own).
+BEYOND_PAPER = "beyond_paper"
 
 
 def verdict_lines(
@@ -20,6 +22,16 @@ def verdict_lines(
     """Markdown of the verdict; writes ``tables/flagged_cells.csv`` when a section has cells."""
     from reproduce import verdict
 
+    if sections and all(s.experiment.report == BEYOND_PAPER for s in sections):
+        return [
+            "## Verdict",
+            "",
+            "This report's experiments are beyond the paper: the paper has no values for them, "
+            "so no cell is compared with it. The paper's claims are re-evaluated on their "
+            "datasets in each experiment's section (*The paper's claims on these datasets*).",
+            "",
+            *_reading_lines(output),
+        ]
     compared = {s.experiment.name: s.compared for s in sections if s.compared is not None}
     ranks = {s.experiment.name: s.ranks for s in sections if s.ranks is not None}
     rules = verdict.read_causes(causes_path) if causes_path else []
@@ -46,12 +58,19 @@ def verdict_lines(
     lines = verdict.render_verdict(
         claims, flagged, causes, rules, [c.experiment for c in comparisons]
     )
-    reading = output.root / READING_FILE
-    if compared and reading.is_file():
-        lines += [
-            f"### Reading (hand-written in `{READING_FILE}`; the figures above are computed)",
-            "",
-            reading.read_text(encoding="utf-8").strip(),
-            "",
-        ]
+    if compared:
+        lines += _reading_lines(output)
     return lines
+
+
+def _reading_lines(output: OutputFolder) -> list[str]:
+    """The hand-written reading under ``--out``, when there is one."""
+    reading = output.root / READING_FILE
+    if not reading.is_file():
+        return []
+    return [
+        f"### Reading (hand-written in `{READING_FILE}`; the figures above are computed)",
+        "",
+        reading.read_text(encoding="utf-8").strip(),
+        "",
+    ]

@@ -50,6 +50,7 @@ def render(context: SectionContext) -> list[str]:
     ours, n_used = average_ranks(matrix)
     ranks = rank_table(ours, None, None)
     ranks.index.name = "method"
+    ranks["n_datasets_ranked"] = n_used  # those where every method has a result
     context.section.ranks = ranks
     context.add_table(ranks.reset_index(), f"{experiment.name}_ranks.csv")
     md = markdown_auc_table(compared, methods, names, ranks)
@@ -63,24 +64,33 @@ def render(context: SectionContext) -> list[str]:
         f"× {len(methods)} methods) have results; {complete} dataset(s) have all methods, and "
         f"the average ranks are over those (rank 1 = best; ties share the mean rank).",
     ]
-    lines += _cap_lines(context)
+    bound = _capped_datasets(context)
+    lines += _cap_lines(context, bound)
     lines += ["", md]
     lines += significance_lines(context, matrix)
     pairs = odds_pairs(names)
     new = [name for name in names if name not in pairs]
     lines += _claim_lines(context, matrix, new, names)
-    lines += _overlap_lines(context, pairs)
+    lines += _overlap_lines(context, pairs, bound)
     return lines
 
 
-def _cap_lines(context: SectionContext) -> list[str]:
+def _capped_datasets(context: SectionContext) -> list[str]:
+    """The datasets whose finished runs had their training part capped (it holds exactly the
+    cap's rows: the cap draws that many from a larger training part)."""
+    cap = context.experiment.data_options().get(CAP_OPTION)
+    if cap is None:
+        return []
+    done = context.runs[context.runs["status"] == "done"]
+    n_train = pd.to_numeric(done["n_train"], errors="coerce")
+    return sorted(set(done.loc[n_train == cap, "dataset"]))
+
+
+def _cap_lines(context: SectionContext, bound: list[str]) -> list[str]:
     """What the training-row cap is and on which datasets it removed rows."""
     cap = context.experiment.data_options().get(CAP_OPTION)
     if cap is None:
         return [" No cap on the training rows."]
-    done = context.runs[context.runs["status"] == "done"]
-    n_train = pd.to_numeric(done["n_train"], errors="coerce")
-    bound = sorted(set(done.loc[n_train == cap, "dataset"]))
     return [
         f" Training parts capped at {cap:,} rows (`{CAP_OPTION}`): a seeded subsample "
         "stratified by label, the same for every method, never applied to the test part"
@@ -112,7 +122,7 @@ def _claim_lines(
     ]
 
 
-def _overlap_lines(context: SectionContext, pairs: dict[str, str]) -> list[str]:
+def _overlap_lines(context: SectionContext, pairs: dict[str, str], bound: list[str]) -> list[str]:
     if not pairs:
         return ["", "No dataset of this experiment is also an ODDS dataset of the paper.", ""]
     experiment, methods = context.experiment, context.methods
@@ -123,9 +133,11 @@ def _overlap_lines(context: SectionContext, pairs: dict[str, str]) -> list[str]:
     n_both = int(frame["difference"].notna().sum())
     cap = experiment.data_options().get(CAP_OPTION)
     odds_rows = odds[odds["n_done"] > 0] if len(odds) else odds
+    capped_pairs = [name for name in pairs if name in bound]
     note = (
         f" ADBench's training parts are capped at {cap:,} rows, ODDS's are not: a dataset "
-        "whose training part is larger (shuttle) differs by the cap too."
+        "whose training part is larger differs by the cap too"
+        + (f" ({', '.join(capped_pairs)})." if capped_pairs else " (none with results here).")
         if cap is not None
         else ""
     )
