@@ -225,6 +225,33 @@ def beats(stats: Mapping[str, float]) -> bool:
     return stats["wins"] > WIN_SHARE * stats["n"] and stats["mean_diff"] > 0
 
 
+def rank_position(ranks: pd.Series, method: str) -> tuple[int, int]:
+    """Where ``method`` stands in a series of average ranks (lower is better).
+
+    Methods tied with it share its place, so a tie for the best rank counts as first whatever the
+    row order.
+
+    Parameters
+    ----------
+    ranks : pandas.Series
+        Average rank per method (index: method names).
+    method : str
+        The method to place; must be in ``ranks.index``.
+
+    Returns
+    -------
+    position : int
+        1 + the number of methods with a strictly better (lower) rank.
+    tied : int
+        How many other methods have exactly its rank.
+    """
+    if method not in ranks.index:
+        ranked = ", ".join(map(str, ranks.index))
+        raise KeyError(f"{method!r} has no average rank; ranked: {ranked}")
+    mine = ranks[method]
+    return int((ranks < mine).sum()) + 1, int((ranks == mine).sum()) - 1
+
+
 def pair_text(stats: Mapping[str, float], a: str, b: str, where: str) -> str:
     """One line of evidence from the statistics of :func:`pairwise`."""
     return (
@@ -412,10 +439,8 @@ def best_average_rank_on_odds(inputs: ClaimInputs, evidence: list[str]) -> str:
     if table is None or "ours" not in table.columns or not table["ours"].notna().any():
         return "not evaluated"
     ours = table["ours"].dropna().sort_values(kind="stable")
-    # Methods tied with RobustRealNVP share its place (as in reproduce.report.subset_claims).
-    position = int((ours < ours[ROBUST]).sum()) + 1 if ROBUST in ours.index else None
+    position, tied = rank_position(ours, ROBUST) if ROBUST in ours.index else (None, 0)
     listing = ", ".join(f"{m} {r:.2f}" for m, r in ours.items())
-    tied = int((ours == ours[ROBUST]).sum()) - 1 if position else 0
     if position == 1:
         where = f"first, tied with {tied} other(s)." if tied else "first."
     else:

@@ -10,6 +10,7 @@ import pytest
 
 from reproduce.config import expand, parse_config
 from reproduce.report import ReportBuilder
+from reproduce.report.kinds import REPORT_KINDS, ReportKind, register_report_kind
 from reproduce.report.odds_overlap import odds_points
 from reproduce.report.subset_claims import evaluate_on_subsets
 from reproduce.store import RunRecord, RunStore
@@ -47,7 +48,11 @@ def record(spec, auc: float, n_train: int = 100, status: str = "done") -> RunRec
 
 @pytest.fixture()
 def rendered(tmp_path):
-    (experiment,) = parse_config(CONFIG, "beyond.toml")
+    return render(tmp_path)
+
+
+def render(tmp_path, config: str = CONFIG):
+    (experiment,) = parse_config(config, "beyond.toml")
     store = RunStore(tmp_path / "runs")
     for point in expand(experiment):
         spec = point.spec
@@ -183,6 +188,23 @@ def test_a_report_beyond_the_paper_alone_has_no_vacuous_verdict(rendered):
     verdict = text.split("## Verdict", 1)[1].split("\n## ", 1)[0]
     assert "This report's experiments are beyond the paper" in verdict
     assert "Not evaluated" not in verdict and "No cell differs" not in verdict
+
+
+@pytest.mark.parametrize("beyond_paper", [True, False])
+def test_the_verdict_follows_the_kinds_beyond_paper_flag_not_its_name(tmp_path, beyond_paper):
+    builtin = REPORT_KINDS["beyond_paper"]
+    register_report_kind(
+        ReportKind("toy_beyond", builtin.renderer, "a plugin's kind", beyond_paper=beyond_paper)
+    )
+    try:
+        _, text = render(
+            tmp_path, CONFIG.replace('report = "beyond_paper"', 'report = "toy_beyond"')
+        )
+    finally:
+        REPORT_KINDS.unregister("toy_beyond")
+    verdict = text.split("## Verdict", 1)[1].split("\n## ", 1)[0]
+    assert ("This report's experiments are beyond the paper" in verdict) is beyond_paper
+    assert ("Not evaluated" in verdict) is not beyond_paper
 
 
 def test_the_ranks_table_says_over_how_many_datasets(rendered):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import subprocess
+from pathlib import Path
 
 import pytest
 
+from reproduce.cli import COMMITTED_OUT, DEFAULT_STORE
 from reproduce.spec import RunSpec, canonical_json, package_version
 from reproduce.store import (
     CorruptRecordError,
@@ -16,6 +19,7 @@ from reproduce.store import (
     atomic_write_bytes,
     sha256_bytes,
 )
+from rrnvp.files import TEMPORARY_SUFFIX
 
 
 def make_record(seed: int = 0, status: str = "done", artifacts: dict | None = None) -> RunRecord:
@@ -220,3 +224,27 @@ def test_lock_refuses_a_second_runner(tmp_path):
         holder.join(30)
     with RunStore(tmp_path).lock():  # free again once the holder is gone
         pass
+
+
+def _git_ignores(repo: Path, relative: str) -> bool:
+    checked = subprocess.run(
+        ["git", "-C", str(repo), "check-ignore", "-q", "--no-index", relative], check=False
+    )
+    if checked.returncode not in (0, 1):
+        pytest.skip("git check-ignore is not available here")
+    return checked.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "store", [str(DEFAULT_STORE), *(str(out / "runs") for out in COMMITTED_OUT.values())]
+)
+def test_every_committed_store_commits_its_records_and_ignores_its_scratch(store):
+    repo = Path(__file__).resolve().parents[1]
+    if not (repo / ".git").exists():
+        pytest.skip("not a git checkout")
+    assert not _git_ignores(repo, f"{store}/cardio__IF__s0__0123456789abcdef.json")
+    assert not _git_ignores(repo, f"{store}/invocations.jsonl")
+    assert not _git_ignores(repo, f"{store}/two-moons__RealNVP__s0__0123.density_grid.npz")
+    assert _git_ignores(repo, f"{store}/.lock")
+    assert _git_ignores(repo, f"{store}/quarantine/cardio__IF__s0.json.20261202")
+    assert _git_ignores(repo, f"{store}/.cardio__IF__s0.json.123.abcd{TEMPORARY_SUFFIX}")

@@ -441,3 +441,22 @@ def test_a_registered_claim_is_evaluated_after_the_others(monkeypatch):
     assert [c.id for c in claims] == [i for i, _ in PAPER_CLAIMS] + ["counts_experiments"]
     assert (claims[-1].status, claims[-1].evidence) == ("holds", ["1 experiment(s)."])
     assert "counts_experiments" not in CLAIMS  # registered in the test's copy only
+
+
+@pytest.mark.parametrize(
+    ("ranks", "expected"),
+    [
+        ({"A": 1.5, "RobustRealNVP": 1.5, "B": 3.0}, (1, 1)),  # tied first, listed second
+        ({"RobustRealNVP": 1.5, "A": 1.5, "B": 3.0}, (1, 1)),  # the order does not matter
+        ({"A": 1.0, "B": 2.5, "RobustRealNVP": 2.5}, (2, 1)),
+        ({"A": 1.0, "B": 2.0, "RobustRealNVP": 3.0}, (3, 0)),
+        ({"RobustRealNVP": 1.0, "A": 2.0}, (1, 0)),
+    ],
+)
+def test_rank_position_counts_strictly_better_methods_and_ties(ranks, expected):
+    assert verdict.rank_position(pd.Series(ranks), "RobustRealNVP") == expected
+
+
+def test_rank_position_names_a_method_without_a_rank():
+    with pytest.raises(KeyError, match="'LOF' has no average rank; ranked: A, B"):
+        verdict.rank_position(pd.Series({"A": 1.0, "B": 2.0}), "LOF")

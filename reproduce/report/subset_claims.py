@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from reproduce.tables import average_ranks
-from reproduce.verdict import CLAIMS, PLAIN, ROBUST, TRIM, beats, pairwise
+from reproduce.verdict import CLAIMS, PLAIN, ROBUST, TRIM, beats, pairwise, rank_position
 
 #: What a check returns: the status ("holds", "does not hold", "not evaluated") and the evidence.
 Check = Callable[[pd.DataFrame], tuple[str, str]]
@@ -55,8 +55,7 @@ def _rank_check(matrix: pd.DataFrame) -> tuple[str, str]:
     if n_used == 0:
         return "not evaluated", "no dataset where every method has a result"
     ours = ranks.sort_values(kind="stable")
-    position = int((ours < ours[ROBUST]).sum()) + 1  # methods tied with it share its place
-    tied = int((ours == ours[ROBUST]).sum()) - 1
+    position, tied = rank_position(ours, ROBUST)
     best = f"best: {ours.index[0]} {ours.iloc[0]:.2f}" if position != 1 else "first"
     if tied:
         best += f", tied with {tied} other(s)"

@@ -8,12 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reproduce.report.context import Section
+from reproduce.report.kinds import REPORT_KINDS
 from reproduce.report.output import OutputFolder
 
 #: Optional hand-written interpretation under ``--out``, printed after the computed verdict.
 READING_FILE = "verdict_reading.md"
-#: The report kind of experiments beyond the paper (no paper values; their claims are their own).
-BEYOND_PAPER = "beyond_paper"
 
 
 def verdict_lines(
@@ -22,7 +21,7 @@ def verdict_lines(
     """Markdown of the verdict; writes ``tables/flagged_cells.csv`` when a section has cells."""
     from reproduce import verdict
 
-    if sections and all(s.experiment.report == BEYOND_PAPER for s in sections):
+    if sections and all(REPORT_KINDS[s.experiment.report].beyond_paper for s in sections):
         return [
             "## Verdict",
             "",

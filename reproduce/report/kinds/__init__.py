@@ -53,6 +53,10 @@ class ReportKind:
         Its cells are flagged where they differ from the paper (and the per-cell summary is
         written to ``tables/<experiment>_auc.csv`` before the renderer runs). False: the cells
         are compared with the paper but not flagged, and the renderer writes its own tables.
+    beyond_paper : bool, default=False
+        Its experiments have no paper values (data the paper never used): the report's verdict
+        does not evaluate the paper's claims on them, and a report of such experiments alone
+        says so instead of listing the claims as not evaluated.
     """
 
     name: str
@@ -60,6 +64,7 @@ class ReportKind:
     summary: str
     uses_variants: bool = False
     flags_cells: bool = True
+    beyond_paper: bool = False
 
     def render(self, context: SectionContext) -> list[str]:
         """The Markdown lines of the experiment of ``context``."""
@@ -149,6 +154,7 @@ BUILTIN_KINDS = (
         "beyond_paper",
         _builtin("beyond_paper"),
         "beyond the paper: AUC table, ranks, CD diagram, the claims on new datasets, ODDS overlap",
+        beyond_paper=True,
     ),
 )
 for _kind in BUILTIN_KINDS:
