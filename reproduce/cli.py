@@ -12,8 +12,10 @@ from reproduce.config import (
     PAPER_CONFIGS,
     ConfigError,
     Experiment,
+    GridPoint,
     check_filters,
     config_path,
+    expand,
     load_experiments,
     select_experiments,
 )
@@ -185,6 +187,25 @@ def diagnostic_experiment(parser: argparse.ArgumentParser, args: argparse.Namesp
             return experiment
     names = ", ".join(e.name for e in experiments)
     parser.error(f"no experiment {args.experiment!r} in config {args.config!r} (it has: {names})")
+
+
+def add_run_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--datasets``, ``--methods``, ``--seeds``: which runs of a diagnostic's experiment it
+    refits (read back with :func:`diagnostic_points`)."""
+    parser.add_argument("--datasets", type=comma_list, help="default: all of the experiment")
+    parser.add_argument("--methods", type=comma_list, help="default: all of the experiment")
+    parser.add_argument("--seeds", type=seed_list, help="default: the experiment's")
+
+
+def diagnostic_points(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[GridPoint]:
+    """The runs of the ``--config``/``--experiment`` experiment that ``--datasets``,
+    ``--methods`` and ``--seeds`` select; an empty selection ends the program through
+    ``parser.error``."""
+    experiment = diagnostic_experiment(parser, args)
+    points = expand(experiment, datasets=args.datasets, seeds=args.seeds, methods=args.methods)
+    if not points:
+        parser.error(f"no run of {experiment.name} matches the selection")
+    return points
 
 
 def add_logging_arguments(parser: argparse.ArgumentParser) -> None:

@@ -29,8 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from reproduce import cli
-from reproduce.config import expand
-from reproduce.execute import resolve_params, split_contaminations
+from reproduce.refit import load_run_inputs
 from reproduce.registry import get_method
 from reproduce.store import RunStore
 
@@ -66,43 +65,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Diagnostic: refit runs on inputs perturbed at rounding level.",
     )
     cli.add_experiment_arguments(parser, default_config="table2")
-    parser.add_argument("--datasets", type=cli.comma_list, help="default: all of the experiment")
-    parser.add_argument("--methods", type=cli.comma_list, help="default: all of the experiment")
-    parser.add_argument("--seeds", type=cli.seed_list, help="default: the experiment's")
+    cli.add_run_filter_arguments(parser)
     parser.add_argument("--relative", type=_floats, default=[0.0, 4e-6], help="relative sizes")
     parser.add_argument("--noise-seed", type=int, default=12345, help="seed of the perturbation")
     cli.add_diagnostic_arguments(parser)
     cli.add_logging_arguments(parser)
     args = parser.parse_args(argv)
     cli.configure_logging(args.verbose)
-    experiment = cli.diagnostic_experiment(parser, args)
-    points = expand(experiment, datasets=args.datasets, seeds=args.seeds, methods=args.methods)
-    if not points:
-        parser.error("no run matches the selection")
+    points = cli.diagnostic_points(parser, args)
     if any(not np.isfinite(r) or r < 0 for r in args.relative):
         parser.error(f"--relative: sizes must be finite and >= 0, got {args.relative}")
 
     from sklearn.metrics import roc_auc_score
 
-    import datasets
     from rrnvp.runtime import ThreadBudget
 
     store = RunStore(args.store)
-    context = datasets.ComputeContext(device="cpu", num_threads=1, progress=False)  # as a worker
     for point in points:
-        spec = point.spec
-        loader = datasets.split_loader(spec.dataset)
-        split = loader(spec.seed, args.data_dir, context=context, **spec.data_options_dict)
-        contamination, dataset_contamination = split_contaminations(split)
-        params = resolve_params(spec.params_dict, contamination, dataset_contamination)
-        stored = store.read(spec.run_id)
+        run = load_run_inputs(point.spec, args.data_dir, store)
+        spec, split = run.spec, run.split
         for relative in args.relative:
             rng = np.random.default_rng(args.noise_seed)
             X_train = perturb(split.X_train, relative, rng)
             X_test = perturb(split.X_test, relative, rng)
             with ThreadBudget(1):  # as the runner's workers
                 estimator = get_method(spec.method).factory(
-                    params, random_state=spec.seed, n_threads=1, device="cpu"
+                    run.params, random_state=spec.seed, n_threads=1, device="cpu"
                 )
                 estimator.fit(X_train)
                 scores = np.asarray(estimator.decision_function(X_test), dtype=np.float64)
@@ -113,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "relative_perturbation": relative,
                 "noise_seed": args.noise_seed,
                 "roc_auc": float(roc_auc_score(split.y_test, scores)),
-                "stored_roc_auc": stored.metrics.get("roc_auc") if stored else None,
+                "stored_roc_auc": run.stored_roc_auc,
             }
             print(json.dumps(row), flush=True)
     return 0

@@ -36,8 +36,7 @@ from typing import Any
 import numpy as np
 
 from reproduce import cli
-from reproduce.config import expand
-from reproduce.execute import resolve_params, split_contaminations
+from reproduce.refit import load_run_inputs
 from reproduce.registry import get_method
 from reproduce.store import RunStore
 
@@ -112,9 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__.splitlines()[0],
     )
     cli.add_experiment_arguments(parser, default_config="table1")
-    parser.add_argument("--datasets", type=cli.comma_list, help="default: all of the experiment")
-    parser.add_argument("--methods", type=cli.comma_list, help="default: all of the experiment")
-    parser.add_argument("--seeds", type=cli.seed_list, help="default: the experiment's")
+    cli.add_run_filter_arguments(parser)
     parser.add_argument(
         "--variant",
         type=_variant_arg,
@@ -126,32 +123,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     cli.add_logging_arguments(parser)
     args = parser.parse_args(argv)
     cli.configure_logging(args.verbose)
-    experiment = cli.diagnostic_experiment(parser, args)
-    points = expand(experiment, datasets=args.datasets, seeds=args.seeds, methods=args.methods)
-    if not points:
-        parser.error("no run matches the selection")
+    points = cli.diagnostic_points(parser, args)
 
     from sklearn.metrics import roc_auc_score
 
-    import datasets
     from rrnvp.runtime import ThreadBudget
 
     variants: list[dict[str, Any]] = [{}, *args.variant]
     store = RunStore(args.store)
-    context = datasets.ComputeContext(device="cpu", num_threads=1, progress=False)  # as a worker
     for point in points:
-        spec = point.spec
-        loader = datasets.split_loader(spec.dataset)
-        split = loader(spec.seed, args.data_dir, context=context, **spec.data_options_dict)
+        run = load_run_inputs(point.spec, args.data_dir, store)
+        spec, split = run.spec, run.split
         X_train, y_train = np.asarray(split.X_train), np.asarray(split.y_train)
         X_test, y_test = np.asarray(split.X_test), np.asarray(split.y_test)
-        contamination, dataset_contamination = split_contaminations(split)
-        params = resolve_params(spec.params_dict, contamination, dataset_contamination)
-        stored = store.read(spec.run_id)
         for variant in variants:
-            overrides = resolve_params(variant, contamination, dataset_contamination)
             try:
-                estimator = build_estimator(spec.method, params, overrides, random_state=spec.seed)
+                estimator = build_estimator(
+                    spec.method, run.params, run.resolve(variant), random_state=spec.seed
+                )
             except ValueError as exc:
                 parser.error(f"--variant {variant}: {exc}")
             with ThreadBudget(1):  # as the runner's workers
@@ -164,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "variant": variant,
                     "steps": getattr(estimator, "n_steps_", None),
                     "roc_auc": float(roc_auc_score(y_test, scores)),
-                    "stored_roc_auc": stored.metrics.get("roc_auc") if stored else None,
+                    "stored_roc_auc": run.stored_roc_auc,
                 }
                 if hasattr(estimator, "score_samples"):
                     for part, X, y in (("train", X_train, y_train), ("test", X_test, y_test)):

@@ -251,3 +251,38 @@ def test_adbench_alone_writes_to_its_committed_folder(configs, out, store, monke
     cli.resolve_output_paths(args)
     assert (Path(args.out), Path(args.store)) == (Path(out), Path(store))
     assert not args.paper_report or configs == ["paper"]
+
+
+def _filter_parser():
+    from reproduce import cli
+
+    parser = _diagnostic_parser()
+    cli.add_run_filter_arguments(parser)
+    return parser
+
+
+def test_a_diagnostic_selects_runs_by_dataset_method_and_seed():
+    from reproduce import cli
+
+    parser = _filter_parser()
+    argv = ["--experiment", "quick-odds", "--datasets", "glass,pima", "--methods", "IF"]
+    points = cli.diagnostic_points(parser, parser.parse_args([*argv, "--seeds", "1-2"]))
+    assert sorted((p.spec.dataset, p.spec.method, p.spec.seed) for p in points) == [
+        ("glass", "IF", 1),
+        ("glass", "IF", 2),
+        ("pima", "IF", 1),
+        ("pima", "IF", 2),
+    ]
+    everything = cli.diagnostic_points(parser, parser.parse_args(["--experiment", "quick-odds"]))
+    assert len(everything) == 4 * 9  # four datasets x nine methods, the config's seed 0
+
+
+def test_a_diagnostic_refuses_a_selection_without_runs(capsys):
+    from reproduce import cli
+
+    parser = _filter_parser()
+    args = parser.parse_args(["--experiment", "quick-moons", "--datasets", "nope"])
+    with pytest.raises(SystemExit) as exc:
+        cli.diagnostic_points(parser, args)
+    assert exc.value.code == 2
+    assert "no run of quick-moons matches the selection" in capsys.readouterr().err

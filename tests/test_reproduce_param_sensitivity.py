@@ -67,4 +67,4 @@ def test_bad_arguments_are_refused(capsys):
     assert "RealNVP has no parameter 'no_such_parameter'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main([*base, "--datasets", "nope"])
-    assert "no run matches" in capsys.readouterr().err
+    assert "no run of quick-moons matches the selection" in capsys.readouterr().err
