@@ -6,6 +6,7 @@ import dataclasses
 import json
 
 from reproduce.report.provenance import (
+    busy_wall_hours,
     cost_by_method,
     cost_lines,
     feature_sets,
@@ -62,3 +63,30 @@ def test_feature_sets_count_runs_per_features_digest_and_unrecorded_ones():
     json.dumps(entry)  # JSON-able (provenance.json)
     (line,) = [x for x in provenance_lines({"synth": entry}) if "Extracted features" in x]
     assert f"`{'a' * 16}` (2)" in line and "`unrecorded` (1)" in line
+
+
+def _between(seed: int, start: str, end: str | None):
+    record = _timed("Flow", seed, 1.0)
+    return dataclasses.replace(
+        record,
+        started_at=f"2026-01-01T{start}+00:00",
+        finished_at=None if end is None else f"2026-01-01T{end}+00:00",
+    )
+
+
+def test_busy_wall_hours_is_the_union_of_the_runs_intervals():
+    records = [
+        _between(0, "00:00:00", "01:00:00"),  # two workers side by side: counted once
+        _between(1, "00:30:00", "01:30:00"),
+        _between(2, "01:00:00", "01:15:00"),  # inside the union
+        _between(3, "05:00:00", "05:30:00"),  # after an idle gap of 3.5 h, not counted
+        _between(4, "06:00:00", None),  # no finish time: left out
+    ]
+    assert busy_wall_hours(records) == 2.0
+    assert busy_wall_hours(list(reversed(records))) == 2.0
+    assert busy_wall_hours([_between(0, "00:00:00", None)]) is None
+    entry = summarise_records("synth", records, [])
+    assert entry["busy_wall_hours"] == 2.0
+    assert "2.00 wall-clock hours with a run in progress" in "\n".join(
+        provenance_lines({"synth": entry})
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -49,6 +50,7 @@ def summarise_records(
         "cpu_worker_hours": round(
             sum(float(r.timing.get("total_seconds") or 0.0) for r in unique) / 3600, 3
         ),
+        "busy_wall_hours": busy_wall_hours(unique),
         "cpu_worker_seconds_by_method": cost_by_method(unique),
         "feature_sets": feature_sets(unique),
         "git_commits": counted(
@@ -66,6 +68,33 @@ def summarise_records(
             {k: entry.get(k) for k in _INVOCATION_KEYS} for entry in invocations.values()
         ],
     }
+
+
+def busy_wall_hours(records: Sequence[RunRecord]) -> float | None:
+    """Wall-clock hours during which at least one of ``records`` was being computed.
+
+    The length of the union of the runs' ``[started_at, finished_at]`` intervals: the wall time
+    an experiment took, counted over every invocation and machine that worked on it, without the
+    idle gaps between invocations. Time shared with another experiment's runs counts for each.
+    Runs without both timestamps are left out; None when no run has them.
+    """
+    intervals = sorted(
+        (datetime.fromisoformat(r.started_at), datetime.fromisoformat(r.finished_at))
+        for r in records
+        if r.started_at and r.finished_at
+    )
+    if not intervals:
+        return None
+    total = 0.0
+    start, end = intervals[0]
+    for next_start, next_end in intervals[1:]:
+        if next_start > end:
+            total += (end - start).total_seconds()
+            start, end = next_start, next_end
+        else:
+            end = max(end, next_end)
+    total += (end - start).total_seconds()
+    return round(total / 3600, 3)
 
 
 def feature_sets(records: Sequence[RunRecord]) -> dict[str, int]:
@@ -196,7 +225,13 @@ def provenance_lines(provenance: dict[str, dict]) -> list[str]:
         lines += [
             f"**{name}**: {entry['runs_used']} runs, computed {entry['computed_from']} … "
             f"{entry['computed_to']} ({entry['cpu_worker_hours']:.2f} CPU-worker hours in "
-            "total).",
+            "total"
+            + (
+                f", {entry['busy_wall_hours']:.2f} wall-clock hours with a run in progress"
+                if entry.get("busy_wall_hours") is not None
+                else ""
+            )
+            + ").",
             "",
             f"- Git commits: {listing(entry['git_commits'])}.",
             f"- Hosts: {listing(entry['hosts'])}; CPU cores: {listing(entry['cpu_counts'])}; "
