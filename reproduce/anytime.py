@@ -10,7 +10,7 @@ epoch) marked. The reported AUCs stay the last epoch's: nothing is selected on t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -27,7 +27,9 @@ def dataset_group(name: str) -> str:
     return "all"
 
 
-def anytime_rows(runs: pd.DataFrame, records: Mapping[str, object]) -> pd.DataFrame:
+def anytime_rows(
+    runs: pd.DataFrame, records: Mapping[str, object], extra_columns: Sequence[str] = ()
+) -> pd.DataFrame:
     """One row per (finished run, recorded epoch) for the runs of ``runs`` whose record holds an
     anytime AUC.
 
@@ -37,6 +39,9 @@ def anytime_rows(runs: pd.DataFrame, records: Mapping[str, object]) -> pd.DataFr
         A report run table (columns ``run_id``, ``dataset``, ``method``, ``seed``, ``status``).
     records : mapping of run id to RunRecord
         The store's records; runs read from a results CSV have none and are skipped.
+    extra_columns : sequence of str
+        Columns of ``runs`` copied onto each of the run's rows (e.g. ``sweep_value``), after
+        :data:`ANYTIME_COLUMNS`.
     """
     rows = []
     for run in runs.itertuples(index=False):
@@ -55,9 +60,10 @@ def anytime_rows(runs: pd.DataFrame, records: Mapping[str, object]) -> pd.DataFr
                     "group": dataset_group(run.dataset),
                     "epoch": int(epoch),
                     "roc_auc": float(auc),
+                    **{column: getattr(run, column) for column in extra_columns},
                 }
             )
-    return pd.DataFrame(rows, columns=ANYTIME_COLUMNS)
+    return pd.DataFrame(rows, columns=[*ANYTIME_COLUMNS, *extra_columns])
 
 
 def anytime_summary(rows: pd.DataFrame) -> pd.DataFrame:
@@ -100,3 +106,27 @@ def paper_means(rows: pd.DataFrame, paper_auc: pd.DataFrame | None) -> pd.DataFr
         .agg(paper_mean=("auc_mean", "mean"), n_datasets=("dataset", "nunique"))
         .reset_index()[columns]
     )
+
+
+def sweep_anytime_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per method and epoch of a sweep's anytime rows (:func:`anytime_rows` with
+    ``extra_columns=["sweep_value"]``): the mean over datasets of the per-dataset mean AUC at each
+    swept value (one column per value), and ``spread``, the mean over datasets of the range
+    (max − min) of the per-dataset mean AUC across the swept values, with the number of datasets
+    and runs behind them. A dataset counts in ``spread`` only when it has every swept value."""
+    if rows.empty:
+        return pd.DataFrame(columns=["method", "epoch", "spread", "n_datasets", "n_runs"])
+    per_dataset = rows.groupby(["method", "epoch", "dataset", "sweep_value"], sort=True)[
+        "roc_auc"
+    ].mean()
+    wide = per_dataset.unstack("sweep_value")
+    means = wide.groupby(["method", "epoch"]).mean()
+    complete = wide.dropna()
+    spread = (complete.max(axis=1) - complete.min(axis=1)).groupby(["method", "epoch"]).mean()
+    counts = rows.groupby(["method", "epoch"]).agg(
+        n_datasets=("dataset", "nunique"), n_runs=("roc_auc", "size")
+    )
+    summary = means.copy()
+    summary.columns = [f"auc_at_{value:g}" for value in summary.columns]
+    summary["spread"] = spread
+    return summary.join(counts).reset_index()

@@ -112,3 +112,62 @@ batch_size = 64
     table = pd.read_csv(out / "tables" / "any_anytime.csv")
     assert set(table["method"]) == {"RealNVP"} and sorted(table["epoch"]) == [10, 12]
     assert (out / "figures" / "any_anytime.png").stat().st_size > 1000
+
+
+def test_sweep_summary_gives_each_swept_values_mean_and_the_spread_across_them():
+    from reproduce.anytime import sweep_anytime_summary
+
+    rows = pd.DataFrame(
+        [
+            # dataset, method, seed, group, epoch, roc_auc, sweep_value
+            ("a", "M", 0, "all", 10, 0.6, 0.1),
+            ("a", "M", 1, "all", 10, 0.8, 0.1),  # a at 0.1: mean 0.7
+            ("a", "M", 0, "all", 10, 0.9, 0.2),  # a: range 0.2
+            ("b", "M", 0, "all", 10, 0.5, 0.1),
+            ("b", "M", 0, "all", 10, 0.5, 0.2),  # b: range 0
+            ("c", "M", 0, "all", 10, 0.4, 0.1),  # c lacks 0.2: not in the spread
+        ],
+        columns=["dataset", "method", "seed", "group", "epoch", "roc_auc", "sweep_value"],
+    )
+    (row,) = sweep_anytime_summary(rows).to_dict("records")
+    assert row["auc_at_0.1"] == pytest.approx((0.7 + 0.5 + 0.4) / 3)
+    assert row["auc_at_0.2"] == pytest.approx((0.9 + 0.5) / 2)
+    assert row["spread"] == pytest.approx(0.1)
+    assert (row["n_datasets"], row["n_runs"]) == (3, 6)
+    assert sweep_anytime_summary(rows.iloc[:0]).empty
+
+
+@pytest.mark.usefixtures("toys")
+def test_a_sweep_report_shows_the_anytime_auc_per_swept_value(tmp_path):
+    (experiment,) = parse_config(
+        """
+[experiments.sw]
+title = "Toy sweep"
+report = "sweep"
+datasets = ["toy-a", "toy-b"]
+seeds = [0]
+methods = ["RobustRealNVP"]
+
+[experiments.sw.sweep]
+section = "params"
+key = "trim_ratio"
+values = [0.05, 0.2]
+
+[experiments.sw.params.RobustRealNVP]
+epochs = 12
+batch_size = 64
+""",
+        "sw.toml",
+    )
+    store = RunStore(tmp_path / "runs")
+    specs = [p.spec for p in expand(experiment)]
+    assert run_grid(specs, store, SequentialBackend(), progress=False).done == 4
+    out = tmp_path / "out"
+    ReportBuilder(store, out, tmp_path).build([experiment], command="pytest")
+    report = (out / "report.md").read_text()
+    assert "Test AUC by training epochs and trim_ratio" in report
+    assert "4 of the 4 finished runs" in report
+    table = pd.read_csv(out / "tables" / "sw_anytime.csv")
+    assert sorted(table["epoch"]) == [10, 12]
+    assert {"auc_at_0.05", "auc_at_0.2", "spread"} <= set(table.columns)
+    assert (table["n_datasets"] == 2).all() and (table["spread"] >= 0).all()
