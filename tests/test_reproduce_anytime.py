@@ -83,6 +83,17 @@ def test_failed_runs_and_runs_without_records_give_no_rows():
     assert anytime_summary(anytime_rows(runs, {})).empty
 
 
+def _run_and_report(experiment, tmp_path, n_runs: int):
+    """Run every run of ``experiment`` into a fresh store, check all ``n_runs`` finished, render
+    its report; the report folder and the text of its report.md."""
+    store = RunStore(tmp_path / "runs")
+    specs = [p.spec for p in expand(experiment)]
+    assert run_grid(specs, store, SequentialBackend(), progress=False).done == n_runs
+    out = tmp_path / "out"
+    ReportBuilder(store, out, tmp_path).build([experiment], command="pytest")
+    return out, (out / "report.md").read_text()
+
+
 @pytest.mark.usefixtures("toys")
 def test_the_report_shows_the_anytime_auc_of_real_flow_runs(tmp_path):
     (experiment,) = parse_config(
@@ -100,14 +111,7 @@ batch_size = 64
 """,
         "any.toml",
     )
-    store = RunStore(tmp_path / "runs")
-    summary = run_grid(
-        [p.spec for p in expand(experiment)], store, SequentialBackend(), progress=False
-    )
-    assert summary.done == 4
-    out = tmp_path / "out"
-    ReportBuilder(store, out, tmp_path).build([experiment], command="pytest")
-    report = (out / "report.md").read_text()
+    out, report = _run_and_report(experiment, tmp_path, n_runs=4)
     assert "Test AUC by training epochs" in report and "2 of the 4 finished runs" in report
     table = pd.read_csv(out / "tables" / "any_anytime.csv")
     assert set(table["method"]) == {"RealNVP"} and sorted(table["epoch"]) == [10, 12]
@@ -159,12 +163,7 @@ batch_size = 64
 """,
         "sw.toml",
     )
-    store = RunStore(tmp_path / "runs")
-    specs = [p.spec for p in expand(experiment)]
-    assert run_grid(specs, store, SequentialBackend(), progress=False).done == 4
-    out = tmp_path / "out"
-    ReportBuilder(store, out, tmp_path).build([experiment], command="pytest")
-    report = (out / "report.md").read_text()
+    out, report = _run_and_report(experiment, tmp_path, n_runs=4)
     assert "Test AUC by training epochs and trim_ratio" in report
     assert "4 of the 4 finished runs" in report
     table = pd.read_csv(out / "tables" / "sw_anytime.csv")
